@@ -1,0 +1,181 @@
+//! The command line (clap derive) and the `scan` pipeline: config, ingest, evaluate, render, gate.
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::config::{Config, FailOn};
+use crate::engine::{evaluate, today_utc, Evaluation};
+use crate::error::Error;
+use crate::finding::Severity;
+use crate::ingest::{self, Options};
+use crate::report::positions::Positions;
+use crate::report::{render, Context, Format};
+use crate::rules::{find, registry};
+
+/// Audit secure remote access (RD Gateway, NPS, Entra MFA) to VMs in Microsoft Entra Domain Services.
+#[derive(Debug, Parser)]
+#[command(name = "rdsaudit", version, propagate_version = true, arg_required_else_help = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan exported Azure inventory files or folders and report findings.
+    Scan(ScanArgs),
+    /// List the rule catalog.
+    Rules,
+    /// Print a rule's documentation.
+    Explain {
+        /// A rule ID, e.g. RDS003.
+        id: String,
+    },
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or folders to read (folders are walked).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format; repeat for several. Each --output goes with the --format before it.
+    #[arg(short, long, value_enum, action = clap::ArgAction::Append)]
+    pub format: Vec<Format>,
+    /// Write the preceding --format to this file (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE", action = clap::ArgAction::Append)]
+    pub output: Vec<PathBuf>,
+    /// Fail (exit 1) on unsuppressed findings at or above this severity [default: high; or `none`].
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_fail_on)]
+    pub fail_on: Option<FailOn>,
+    /// Fail (exit 1) when the environment score is below this.
+    #[arg(long, value_name = "SCORE", value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub min_score: Option<u32>,
+    /// Config file [default: ./rdsaudit.toml when present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Skip files named on the command line whose kind is not recognised, instead of failing.
+    #[arg(long)]
+    pub skip_unknown: bool,
+}
+
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    FailOn::parse(s).ok_or_else(|| format!("'{s}' is not one of critical, high, medium, low, info, none"))
+}
+
+/// Parse the arguments and run; `Ok` holds the exit code of a run that could read its inputs.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<u8, Error> {
+    let matches = match Cli::command().try_get_matches_from(args) {
+        Ok(m) => m,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return Ok(code);
+        }
+    };
+    let cli = Cli::from_arg_matches(&matches).map_err(|e| Error::Usage(e.to_string()))?;
+    let mut stdout = std::io::stdout().lock();
+    match cli.command {
+        Command::Scan(args) => {
+            let scan_matches = matches.subcommand_matches("scan").ok_or_else(|| Error::Usage("scan".into()))?;
+            scan(&args, &pair_outputs(&args, scan_matches)?)
+        }
+        Command::Rules => {
+            for r in registry() {
+                let m = r.meta();
+                let _ = writeln!(stdout, "{:<8} {:<9} {:<26} {}", m.id, m.severity.as_str(), m.name, m.short);
+            }
+            Ok(0)
+        }
+        Command::Explain { id } => match find(&id) {
+            Some(r) => {
+                let _ = write!(stdout, "{}", r.meta().help);
+                Ok(0)
+            }
+            None => Err(Error::Usage(format!("unknown rule '{id}'; `rdsaudit rules` lists them"))),
+        },
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "rdsaudit", &mut stdout);
+            Ok(0)
+        }
+    }
+}
+
+/// Where one rendered format goes.
+#[derive(Debug, PartialEq, Eq)]
+struct Output {
+    format: Format,
+    path: Option<PathBuf>,
+}
+
+/// Pair each `--output` with the `--format` given before it (by position on the command line).
+fn pair_outputs(args: &ScanArgs, m: &ArgMatches) -> Result<Vec<Output>, Error> {
+    let fmt_idx: Vec<usize> = m.indices_of("format").map(Iterator::collect).unwrap_or_default();
+    let out_idx: Vec<usize> = m.indices_of("output").map(Iterator::collect).unwrap_or_default();
+    let mut outputs: Vec<Output> = args.format.iter().map(|f| Output { format: *f, path: None }).collect();
+    for (path, idx) in args.output.iter().zip(out_idx) {
+        let owner = fmt_idx.iter().rposition(|&f| f < idx).ok_or_else(|| {
+            Error::Usage(format!("--output {} must follow the --format it is for", path.display()))
+        })?;
+        if outputs[owner].path.replace(path.clone()).is_some() {
+            return Err(Error::Usage(format!("--format {:?} has two --output files", outputs[owner].format)));
+        }
+    }
+    if outputs.is_empty() {
+        outputs.push(Output { format: Format::Table, path: None });
+    }
+    if outputs.iter().filter(|o| o.path.is_none()).count() > 1 {
+        return Err(Error::Usage("at most one --format can go to stdout; give the others an --output file".into()));
+    }
+    Ok(outputs)
+}
+
+fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<u8, Error> {
+    let config = Config::discover(args.config.as_deref())?;
+    let mut env = ingest::load(&args.paths, &Options { skip_unknown: args.skip_unknown })?;
+    env.config_roles = config.roles.clone();
+    let eval = evaluate(&env, &config, &today_utc());
+    for w in env.warnings.iter().chain(&eval.warnings) {
+        eprintln!("warning: {w}");
+    }
+    let positions = Positions::resolve(&env, &eval);
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    for out in outputs {
+        let ctx = Context { env: &env, eval: &eval, positions: &positions, color: color && out.path.is_none() };
+        let text = render(out.format, &ctx);
+        match &out.path {
+            Some(path) => write_atomically(path, text.as_bytes())?,
+            None => {
+                let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            }
+        }
+    }
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Severity(Severity::High));
+    Ok(u8::from(gate_fails(&eval, fail_on, args.min_score.or(config.min_score))))
+}
+
+/// The gate: an unsuppressed finding at or above the threshold, or a score below the minimum.
+fn gate_fails(eval: &Evaluation, fail_on: FailOn, min_score: Option<u32>) -> bool {
+    let by_severity = match fail_on {
+        FailOn::Severity(t) => eval.findings.iter().any(|f| f.suppression.is_none() && f.severity >= t),
+        FailOn::Never => false,
+    };
+    by_severity || min_score.is_some_and(|m| eval.scores.environment.value < m)
+}
+
+/// Write to a temporary file beside the target, then rename: a reader never sees half a report.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let err = |source| Error::Output { path: path.display().to_string(), source };
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    tmp.write_all(bytes).map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}

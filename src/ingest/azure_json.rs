@@ -1,0 +1,91 @@
+//! Content-based recognition of Azure inventory JSON: az CLI lists (flattened or with `properties`),
+//! `az resource show` objects, Azure Resource Graph results (`data` wrapper or a bare array) and exported
+//! ARM templates. The resources are moved out of the parsed document for the model builder.
+
+use serde_json::Value;
+
+use super::arm_template;
+use crate::error::InputError;
+use crate::locate::{locate_pointers, LineIndex};
+use crate::source::Source;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// A JSON array of resources: `az ... list`, `az resource list`, Search-AzGraph, older `az graph query`.
+    ResourceList,
+    /// One resource: `az resource show`, `az network nsg show`, an ARM REST GET.
+    Resource,
+    /// `az graph query -o json`: `{"count", "data": [...], "skip_token", "total_records"}`.
+    ResourceGraph,
+    /// `az group export` / portal "Export template".
+    ArmTemplate,
+}
+
+impl Family {
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::ResourceList => "resource-list",
+            Family::Resource => "resource",
+            Family::ResourceGraph => "resource-graph",
+            Family::ArmTemplate => "arm-template",
+        }
+    }
+}
+
+type Resources = Vec<(String, Value)>;
+
+/// `Ok(None)`: not an input rdsaudit knows. Errors: a recognised input that cannot be used.
+pub fn recognise(value: Value, source: &Source) -> Result<Option<(Family, Resources)>, InputError> {
+    if arm_template::is_template(&value) {
+        let expanded = arm_template::expand(&value).map_err(|e| template_error(source, e))?;
+        let resources = expanded.into_iter().map(|r| (r.pointer, r.value)).collect();
+        return Ok(Some((Family::ArmTemplate, resources)));
+    }
+    if is_terraform(&value) {
+        return Err(InputError::new(
+            &source.display,
+            "Terraform plan/state JSON is not supported yet; export the environment with az CLI or az graph query",
+        ));
+    }
+    match value {
+        Value::Array(items) if items.iter().all(is_resource) => Ok(Some((Family::ResourceList, enumerate("", items)))),
+        Value::Object(mut obj) if is_graph_result(&obj) => match obj.remove("data") {
+            Some(Value::Array(items)) if items.iter().all(is_resource) => {
+                Ok(Some((Family::ResourceGraph, enumerate("/data", items))))
+            }
+            _ => Ok(None),
+        },
+        v if is_resource(&v) => Ok(Some((Family::Resource, vec![(String::new(), v)]))),
+        _ => Ok(None),
+    }
+}
+
+fn enumerate(base: &str, items: Vec<Value>) -> Resources {
+    items.into_iter().enumerate().map(|(i, v)| (format!("{base}/{i}"), v)).collect()
+}
+
+/// An ARM resource object: an `id` under a resource provider.
+fn is_resource(v: &Value) -> bool {
+    v.get("id").and_then(Value::as_str).is_some_and(|id| id.to_ascii_lowercase().contains("/providers/"))
+}
+
+fn is_graph_result(obj: &serde_json::Map<String, Value>) -> bool {
+    obj.get("data").is_some_and(Value::is_array)
+        && ["count", "total_records", "skip_token", "totalRecords"].iter().any(|k| obj.contains_key(*k))
+}
+
+fn is_terraform(v: &Value) -> bool {
+    v.get("format_version").is_some()
+        && ["resource_changes", "planned_values", "values"].iter().any(|k| v.get(k).is_some())
+}
+
+fn template_error(source: &Source, e: arm_template::TemplateError) -> InputError {
+    let arm_template::TemplateError::Expr { pointer, source: expr } = &e;
+    match locate_pointers(&source.text, &[pointer.as_str()]).pop().flatten() {
+        Some(span) => {
+            let (line, column) = LineIndex::new(&source.text).line_col(&source.text, span.start);
+            InputError::at(&source.display, line, column, expr.to_string())
+        }
+        None => InputError::new(&source.display, e.to_string()),
+    }
+}

@@ -1,0 +1,105 @@
+//! From paths on the command line to a built `Environment`: walk folders, read and decode every file once
+//! (in parallel), recognise each by its content, hand the resources to the model builder.
+
+pub mod arm_expr;
+pub mod arm_template;
+mod azure_json;
+mod walk;
+
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::error::{Error, InputError};
+use crate::model::{Builder, Environment};
+use crate::source::{Source, SourceId};
+
+pub use azure_json::Family;
+
+/// One resource object found in an input, owned (moved out of the parsed document, never copied).
+#[derive(Debug)]
+pub struct RawResource {
+    pub source: SourceId,
+    /// JSON pointer of the resource object in its file.
+    pub pointer: String,
+    pub value: Value,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Options {
+    /// Skip files named on the command line whose kind is unknown, instead of failing.
+    pub skip_unknown: bool,
+}
+
+/// What reading one file gave.
+enum Read {
+    Inventory { source: Source, family: Family, resources: Vec<(String, Value)> },
+    Skipped { warning: String },
+}
+
+/// Read every input and build the environment. All input errors are collected and returned together.
+pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Environment, Error> {
+    let walked = walk::collect(paths)?;
+    let reads: Vec<Result<Read, InputError>> =
+        walked.files.par_iter().map(|f| read_one(&f.path, f.named, opts)).collect();
+
+    let mut env = Environment { warnings: walked.warnings, ..Environment::default() };
+    let mut errors = Vec::new();
+    let mut raw = Vec::new();
+    for read in reads {
+        match read {
+            Ok(Read::Inventory { mut source, family, resources }) => {
+                let id = env.sources.len();
+                source.kind = family.name();
+                raw.extend(resources.into_iter().map(|(pointer, value)| RawResource { source: id, pointer, value }));
+                env.sources.push(source);
+            }
+            Ok(Read::Skipped { warning }) => env.warnings.push(warning),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::Input(errors));
+    }
+    if env.sources.is_empty() {
+        let shown: Vec<_> = paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(InputError::new(&shown.join(" "), "no recognised input: expected Azure inventory JSON (az CLI, Resource Graph, ARM REST or an exported template)").into());
+    }
+    let mut builder = Builder::new(env);
+    for r in raw {
+        builder.add(r)?;
+    }
+    Ok(builder.finish())
+}
+
+fn read_one(path: &std::path::Path, named: bool, opts: &Options) -> Result<Read, InputError> {
+    let source = Source::load(path, named)?;
+    let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if !is_json && !named {
+        return Ok(Read::Skipped { warning: format!("{}: skipped: not an input rdsaudit reads", source.display) });
+    }
+    if source.text.trim().is_empty() {
+        return Err(InputError::new(&source.display, "file is empty (did the export command fail?)"));
+    }
+    let value: Value = serde_json::from_str(&source.text).map_err(|e| {
+        source.error_at_line(e.line(), e.column(), format!("malformed JSON: {}", strip_position(&e)))
+    })?;
+    match azure_json::recognise(value, &source)? {
+        Some((family, resources)) => Ok(Read::Inventory { source, family, resources }),
+        None if named && !opts.skip_unknown => Err(InputError::new(
+            &source.display,
+            "not a recognised input (expected Azure inventory JSON); pass --skip-unknown to skip it",
+        )),
+        None => Ok(Read::Skipped { warning: format!("{}: skipped: not a recognised input", source.display) }),
+    }
+}
+
+/// serde_json appends " at line L column C" to its messages; the location is reported separately.
+fn strip_position(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}

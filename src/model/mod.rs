@@ -1,0 +1,155 @@
+//! The normalized environment every rule reads. Resources are keyed by their lower-cased ARM resource ID
+//! (IDs compare case-insensitively) in ordered maps, so that iteration is deterministic.
+
+mod azure;
+mod build;
+mod lb;
+mod node;
+mod parse;
+
+pub use azure::*;
+pub use build::{locate_error, Builder, UnresolvedRule};
+
+use std::collections::BTreeMap;
+
+use crate::source::{Origin, Source};
+
+/// A lower-cased resource ID, the key of every map.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key(String);
+
+impl Key {
+    pub fn new(id: &str) -> Self {
+        Self(id.trim_end_matches('/').to_ascii_lowercase())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The resource this one is a child of (`.../networkSecurityGroups/a/securityRules/b` -> `.../a`).
+    pub fn parent(&self) -> Option<Key> {
+        let mut it = self.0.rsplitn(3, '/');
+        let (_, _, parent) = (it.next()?, it.next()?, it.next()?);
+        // A parent must itself be a resource: a namespace plus at least one type/name pair.
+        let after = parent.split_once("/providers/")?.1;
+        (after.split('/').count() >= 3).then(|| Key(parent.to_string()))
+    }
+}
+
+/// The last segment of a resource ID: the resource's name.
+pub fn last_segment(id: &str) -> &str {
+    id.trim_end_matches('/').rsplit('/').next().unwrap_or(id)
+}
+
+/// A reference to another resource as written in the input. An ARM template reference that could not be
+/// evaluated stays `Unresolved` and makes dependent checks "not evaluated".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ref {
+    Id(String),
+    Unresolved(String),
+}
+
+impl Ref {
+    pub fn key(&self) -> Option<Key> {
+        match self {
+            Ref::Id(id) => Some(Key::new(id)),
+            Ref::Unresolved(_) => None,
+        }
+    }
+
+    pub fn describe(&self) -> &str {
+        match self {
+            Ref::Id(id) => id,
+            Ref::Unresolved(expr) => expr,
+        }
+    }
+}
+
+/// Fields every top-level resource has.
+#[derive(Debug, Clone)]
+pub struct Meta {
+    /// The ID as found (printed as found, compared lower-cased).
+    pub id: String,
+    pub name: String,
+    /// Where the resource's definition starts; findings about an absence point here.
+    pub origin: Origin,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Meta {
+    pub fn key(&self) -> Key {
+        Key::new(&self.id)
+    }
+
+    /// The `rdsaudit-role` tag or the `rdsaudit-ignore` tag, looked up case-insensitively.
+    pub fn tag(&self, name: &str) -> Option<&str> {
+        self.tags.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// The whole environment: sources, resources and what could not be read.
+#[derive(Debug, Default)]
+pub struct Environment {
+    pub sources: Vec<Source>,
+    pub nsgs: BTreeMap<Key, Nsg>,
+    pub vnets: BTreeMap<Key, Vnet>,
+    pub subnets: BTreeMap<Key, Subnet>,
+    pub nics: BTreeMap<Key, Nic>,
+    pub public_ips: BTreeMap<Key, PublicIp>,
+    pub vms: BTreeMap<Key, Vm>,
+    pub bastions: BTreeMap<Key, Bastion>,
+    pub load_balancers: BTreeMap<Key, LoadBalancer>,
+    pub domain_services: BTreeMap<Key, DomainService>,
+    /// Roles by upper-cased host name, from the config's `[roles]`.
+    pub config_roles: BTreeMap<String, crate::rules::RoleSet>,
+    /// Security rules whose fields an ARM template export left unresolved.
+    pub unresolved_rules: Vec<UnresolvedRule>,
+    /// Non-fatal problems (duplicates that disagree, skipped files), printed on stderr and in reports.
+    pub warnings: Vec<String>,
+}
+
+impl Environment {
+    /// Tags of the resource a subject belongs to: the subject itself, else its closest parent with tags
+    /// (security rules, subnets and load-balancer rules carry no tags of their own).
+    pub fn tags_for(&self, subject: &str) -> Option<&BTreeMap<String, String>> {
+        let mut key = Some(Key::new(subject));
+        while let Some(k) = key {
+            if let Some(meta) = self.meta(&k) {
+                return Some(&meta.tags);
+            }
+            key = k.parent();
+        }
+        None
+    }
+
+    fn meta(&self, k: &Key) -> Option<&Meta> {
+        None.or_else(|| self.nsgs.get(k).map(|r| &r.meta))
+            .or_else(|| self.vnets.get(k).map(|r| &r.meta))
+            .or_else(|| self.nics.get(k).map(|r| &r.meta))
+            .or_else(|| self.public_ips.get(k).map(|r| &r.meta))
+            .or_else(|| self.vms.get(k).map(|r| &r.meta))
+            .or_else(|| self.bastions.get(k).map(|r| &r.meta))
+            .or_else(|| self.load_balancers.get(k).map(|r| &r.meta))
+            .or_else(|| self.domain_services.get(k).map(|r| &r.meta))
+    }
+
+    /// Whether any resource of the inventory was read at all (an empty environment is an input error).
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_case_insensitive_and_know_their_parent() {
+        let k = Key::new("/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/networkSecurityGroups/N/securityRules/R");
+        assert_eq!(k, Key::new(&k.as_str().to_uppercase()));
+        let p = k.parent().unwrap();
+        assert!(p.as_str().ends_with("networksecuritygroups/n"));
+        assert_eq!(p.parent(), None);
+    }
+}

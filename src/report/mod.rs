@@ -1,0 +1,36 @@
+//! Renderers: the only code that formats findings as text. Each takes the evaluated run and returns the
+//! whole document; the CLI writes it to stdout or atomically to a file.
+
+mod diagnostics;
+mod json;
+pub mod positions;
+mod sarif;
+mod table;
+
+use crate::engine::Evaluation;
+use crate::model::Environment;
+use positions::Positions;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Sarif,
+}
+
+/// Everything a renderer may read.
+pub struct Context<'a> {
+    pub env: &'a Environment,
+    pub eval: &'a Evaluation,
+    pub positions: &'a Positions,
+    /// ANSI colour in the table and diagnostics (a terminal, and `NO_COLOR` unset).
+    pub color: bool,
+}
+
+pub fn render(format: Format, ctx: &Context<'_>) -> String {
+    match format {
+        Format::Table => table::render(ctx),
+        Format::Json => json::render(ctx),
+        Format::Sarif => sarif::render(ctx),
+    }
+}

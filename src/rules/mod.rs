@@ -1,0 +1,106 @@
+//! The rule registry: one static list, stable IDs. Each rule file declares its metadata next to its check.
+//! Rules are pure functions of the `Environment`; they never read files.
+
+mod common;
+mod rds001_nsg_rdp_from_internet;
+mod rds002_vm_public_ip;
+mod rds003_vm_rdp_reachable;
+mod rds004_bastion_absent;
+mod rds005_bastion_subnet_too_small;
+mod rds006_lb_rdp_forwarding;
+mod roles;
+
+pub use roles::{Role, RoleSet};
+
+use crate::finding::{Finding, NotEvaluated, Severity};
+use crate::model::Environment;
+
+/// What a rule is, as `rdsaudit rules`, SARIF `tool.driver.rules[]` and the JSON report show it.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    /// One sentence: what fires.
+    pub short: &'static str,
+    /// The guidance sentence the rule enforces.
+    pub guidance: &'static str,
+    /// `rules/<ID>.md`, printed by `rdsaudit explain` and used as SARIF `help.markdown`.
+    pub help: &'static str,
+    pub tags: &'static [&'static str],
+}
+
+impl RuleMeta {
+    pub fn help_uri(&self) -> String {
+        format!("{}/blob/main/rules/{}.md", env!("CARGO_PKG_REPOSITORY"), self.id)
+    }
+}
+
+/// What one rule produced.
+#[derive(Debug, Default)]
+pub struct Outcomes {
+    pub findings: Vec<Finding>,
+    pub not_evaluated: Vec<NotEvaluated>,
+}
+
+impl Outcomes {
+    pub fn extend(&mut self, other: Outcomes) {
+        self.findings.extend(other.findings);
+        self.not_evaluated.extend(other.not_evaluated);
+    }
+}
+
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, env: &Environment, out: &mut Outcomes);
+}
+
+static REGISTRY: &[&dyn Rule] = &[
+    &rds001_nsg_rdp_from_internet::Rds001,
+    &rds002_vm_public_ip::Rds002,
+    &rds003_vm_rdp_reachable::Rds003,
+    &rds004_bastion_absent::Rds004,
+    &rds005_bastion_subnet_too_small::Rds005,
+    &rds006_lb_rdp_forwarding::Rds006,
+];
+
+pub fn registry() -> &'static [&'static dyn Rule] {
+    REGISTRY
+}
+
+/// Look a rule up by ID, case-insensitively.
+pub fn find(id: &str) -> Option<&'static dyn Rule> {
+    REGISTRY.iter().copied().find(|r| r.meta().id.eq_ignore_ascii_case(id.trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_sorted_and_stable() {
+        let ids: Vec<&str> = registry().iter().map(|r| r.meta().id).collect();
+        assert_eq!(ids, ["RDS001", "RDS002", "RDS003", "RDS004", "RDS005", "RDS006"]);
+        let names: Vec<&str> = registry().iter().map(|r| r.meta().name).collect();
+        assert_eq!(
+            names,
+            [
+                "nsg-rdp-from-internet",
+                "vm-public-ip",
+                "vm-rdp-reachable",
+                "bastion-absent",
+                "bastion-subnet-too-small",
+                "lb-rdp-forwarding"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_rule_has_its_documentation() {
+        for r in registry() {
+            let m = r.meta();
+            assert!(m.help.starts_with(&format!("# {}: {}", m.id, m.name)), "{} doc heading", m.id);
+        }
+        assert!(find("rds003").is_some() && find("RDS999").is_none());
+    }
+}
