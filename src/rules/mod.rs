@@ -8,6 +8,18 @@ mod rds003_vm_rdp_reachable;
 mod rds004_bastion_absent;
 mod rds005_bastion_subnet_too_small;
 mod rds006_lb_rdp_forwarding;
+mod rds010_rd_licensing_not_per_device;
+mod rds011_nps_registered_in_ad;
+mod rds012_nps_dialin_not_ignored;
+mod rds013_ias_sidtype_not_unrestricted;
+mod rds014_mfa_extension_missing;
+mod rds015_radius_timeout_too_short;
+mod rds016_rdg_local_nps;
+mod rds017_mfa_require_user_match_off;
+mod rds018_mfa_extension_on_gateway;
+mod rds020_unsupported_os;
+mod rds021_outside_workloads_subnet;
+mod rds022_single_session_host;
 mod roles;
 
 pub use roles::{Role, RoleSet};
@@ -62,6 +74,18 @@ static REGISTRY: &[&dyn Rule] = &[
     &rds004_bastion_absent::Rds004,
     &rds005_bastion_subnet_too_small::Rds005,
     &rds006_lb_rdp_forwarding::Rds006,
+    &rds010_rd_licensing_not_per_device::Rds010,
+    &rds011_nps_registered_in_ad::Rds011,
+    &rds012_nps_dialin_not_ignored::Rds012,
+    &rds013_ias_sidtype_not_unrestricted::Rds013,
+    &rds014_mfa_extension_missing::Rds014,
+    &rds015_radius_timeout_too_short::Rds015,
+    &rds016_rdg_local_nps::Rds016,
+    &rds017_mfa_require_user_match_off::Rds017,
+    &rds018_mfa_extension_on_gateway::Rds018,
+    &rds020_unsupported_os::Rds020,
+    &rds021_outside_workloads_subnet::Rds021,
+    &rds022_single_session_host::Rds022,
 ];
 
 pub fn registry() -> &'static [&'static dyn Rule] {
@@ -80,7 +104,13 @@ mod tests {
     #[test]
     fn ids_are_unique_sorted_and_stable() {
         let ids: Vec<&str> = registry().iter().map(|r| r.meta().id).collect();
-        assert_eq!(ids, ["RDS001", "RDS002", "RDS003", "RDS004", "RDS005", "RDS006"]);
+        assert_eq!(
+            ids,
+            [
+                "RDS001", "RDS002", "RDS003", "RDS004", "RDS005", "RDS006", "RDS010", "RDS011", "RDS012", "RDS013",
+                "RDS014", "RDS015", "RDS016", "RDS017", "RDS018", "RDS020", "RDS021", "RDS022"
+            ]
+        );
         let names: Vec<&str> = registry().iter().map(|r| r.meta().name).collect();
         assert_eq!(
             names,
@@ -90,7 +120,19 @@ mod tests {
                 "vm-rdp-reachable",
                 "bastion-absent",
                 "bastion-subnet-too-small",
-                "lb-rdp-forwarding"
+                "lb-rdp-forwarding",
+                "rd-licensing-not-per-device",
+                "nps-registered-in-ad",
+                "nps-dialin-not-ignored",
+                "ias-sidtype-not-unrestricted",
+                "mfa-extension-missing",
+                "radius-timeout-too-short",
+                "rdg-local-nps",
+                "mfa-require-user-match-off",
+                "mfa-extension-on-gateway",
+                "unsupported-os",
+                "outside-workloads-subnet",
+                "single-session-host"
             ]
         );
     }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::common::{vm_nics, vm_roles};
+use super::common::{peers, vm_nics, vm_roles};
 use super::{Outcomes, Rule, RuleMeta};
 use crate::finding::{Finding, NotEvaluated, Severity, Subject};
 use crate::model::{Environment, Key, Vm};
@@ -71,22 +71,6 @@ fn vnets_to_judge(env: &Environment) -> BTreeMap<Key, Vec<&Vm>> {
             }
         }
     }
-    out
-}
-
-/// VNets peered with this one (declared on either side) whose peering is connected or has no state.
-fn peers(env: &Environment, vnet: &Key) -> Vec<Key> {
-    let mut out: Vec<Key> = Vec::new();
-    if let Some(v) = env.vnets.get(vnet) {
-        out.extend(v.peerings.iter().filter(|p| p.is_connected()).filter_map(|p| p.remote.key()));
-    }
-    for (k, v) in &env.vnets {
-        if v.peerings.iter().any(|p| p.is_connected() && p.remote.key().as_ref() == Some(vnet)) {
-            out.push(k.clone());
-        }
-    }
-    out.sort();
-    out.dedup();
     out
 }
 

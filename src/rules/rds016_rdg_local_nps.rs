@@ -1,0 +1,57 @@
+//! RDS016: the RD Gateway evaluates its connection authorization policies locally although a central NPS
+//! server with the MFA extension exists.
+
+use super::common::{host_roles, is_nps_server, missing_evidence};
+use super::{Outcomes, Role, Rule, RuleMeta};
+use crate::finding::{Finding, Severity, Subject};
+use crate::model::Environment;
+
+pub struct Rds016;
+
+static META: RuleMeta = RuleMeta {
+    id: "RDS016",
+    name: "rdg-local-nps",
+    severity: Severity::Medium,
+    short: "The RD Gateway stores its connection authorization policies locally instead of using the central NPS.",
+    guidance: "Integrate your Remote Desktop Gateway with Microsoft Entra multifactor authentication using the NPS extension.",
+    help: include_str!("../../rules/RDS016.md"),
+    tags: &["host", "rd-gateway", "nps", "mfa"],
+};
+
+impl Rule for Rds016 {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, env: &Environment, out: &mut Outcomes) {
+        for host in env.hosts.values().filter(|h| host_roles(env, h).contains(Role::Gateway)) {
+            let Some(nps) = &host.nps else {
+                out.not_evaluated.push(missing_evidence(&META, host, "nps-config.xml"));
+                continue;
+            };
+            if nps.config.forwards_to_central_nps() {
+                continue;
+            }
+            let central = env.hosts.values().find(|other| {
+                other.name != host.name
+                    && is_nps_server(env, other) == Some(true)
+                    && other.auth_dlls.as_ref().is_some_and(|d| d.value.has_mfa_extension())
+            });
+            if let Some(central) = central {
+                let origin = host.origin.clone().unwrap_or_else(|| nps.origin(&(0..0)));
+                out.findings.push(
+                    Finding::new(
+                        &META,
+                        Subject::host(&host.name),
+                        nps.config.connection_request_policies.first().map_or(origin, |p| nps.origin(&p.span)),
+                        format!(
+                            "RD Gateway {} does not forward authentication to the central NPS {} that has the MFA extension",
+                            host.name, central.name
+                        ),
+                    )
+                    .evidence("central NPS", central.name.clone(), None),
+                );
+            }
+        }
+    }
+}

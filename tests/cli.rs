@@ -1,0 +1,189 @@
+//! The binary end to end: exit codes, formats, the catalog, bad input (assert_cmd).
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use predicates::str::contains;
+
+fn rdsaudit() -> Command {
+    let mut c = Command::cargo_bin("rdsaudit").unwrap();
+    c.env_remove("NO_COLOR").env("RAYON_NUM_THREADS", "2");
+    c
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// An az CLI NSG list with one rule; `rule` is spliced into the rule object.
+fn nsg_list(rule: &str) -> String {
+    format!(
+        r#"[
+  {{
+    "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg1",
+    "name": "nsg1",
+    "type": "Microsoft.Network/networkSecurityGroups",
+    "securityRules": [
+      {{
+        "name": "r1",
+        "access": "Allow",
+        "direction": "Inbound",
+        "priority": 100,
+        "protocol": "Tcp",
+        "sourceAddressPrefix": "*",
+        {rule}
+      }}
+    ]
+  }}
+]
+"#
+    )
+}
+
+#[test]
+fn contoso_fails_the_default_gate() {
+    rdsaudit().arg("scan").arg(fixture("environments/contoso")).assert().code(1);
+}
+
+#[test]
+fn fail_on_and_min_score_decide_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "nsgs.json", &nsg_list(r#""destinationPortRange": "443""#));
+    rdsaudit().arg("scan").arg(&f).assert().code(0);
+    rdsaudit().arg("scan").arg(fixture("rules/RDS005/fires")).args(["--fail-on", "high"]).assert().code(0);
+    rdsaudit().arg("scan").arg(fixture("rules/RDS005/fires")).args(["--fail-on", "medium"]).assert().code(1);
+    rdsaudit().arg("scan").arg(fixture("rules/RDS005/fires")).args(["--min-score", "93"]).assert().code(1);
+    rdsaudit().arg("scan").arg(fixture("rules/RDS005/fires")).args(["--min-score", "92"]).assert().code(0);
+    rdsaudit().arg("scan").arg(fixture("environments/contoso")).args(["--fail-on", "none"]).assert().code(0);
+}
+
+#[test]
+fn malformed_json_is_an_input_error_with_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "nsgs.json", "[\n  {\"id\": \"x\",\n   \"name\" \"nsg\"}\n]\n");
+    rdsaudit().arg("scan").arg(&f).assert().code(2).stderr(contains("nsgs.json:3:11: malformed JSON"));
+}
+
+#[test]
+fn malformed_port_spec_is_an_input_error_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "nsgs.json", &nsg_list(r#""destinationPortRange": "3390-3389""#));
+    rdsaudit()
+        .arg("scan")
+        .arg(&f)
+        .assert()
+        .code(2)
+        .stderr(contains("nsgs.json:14:9: invalid port range '3390-3389'"));
+}
+
+#[test]
+fn malformed_prefix_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = nsg_list(r#""destinationPortRange": "3389""#).replace(r#""sourceAddressPrefix": "*""#, r#""sourceAddressPrefix": "10.0.0.300/24""#);
+    let f = write(dir.path(), "nsgs.json", &text);
+    rdsaudit().arg("scan").arg(&f).assert().code(2).stderr(contains("nsgs.json:13:9:").and(contains("10.0.0.300/24")));
+}
+
+#[test]
+fn unknown_named_file_fails_unless_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = write(dir.path(), "package.json", r#"{"name": "x", "version": "1.0.0"}"#);
+    let nsgs = write(dir.path(), "nsgs.json", &nsg_list(r#""destinationPortRange": "443""#));
+    rdsaudit().arg("scan").arg(&pkg).arg(&nsgs).assert().code(2).stderr(contains("package.json: not a recognised input"));
+    rdsaudit().arg("scan").arg(&pkg).arg(&nsgs).arg("--skip-unknown").assert().code(0).stderr(contains("package.json: skipped"));
+    // Found while walking a folder: a warning, not an error.
+    rdsaudit().arg("scan").arg(dir.path()).assert().code(0).stderr(contains("package.json: skipped"));
+}
+
+#[test]
+fn no_recognised_input_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "package.json", r#"{"name": "x"}"#);
+    rdsaudit().arg("scan").arg(dir.path()).assert().code(2).stderr(contains("no recognised input"));
+    let empty = tempfile::tempdir().unwrap();
+    rdsaudit().arg("scan").arg(empty.path()).assert().code(2).stderr(contains("no recognised input"));
+}
+
+#[test]
+fn empty_and_undecodable_files_are_input_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = write(dir.path(), "nsgs.json", "");
+    rdsaudit().arg("scan").arg(&empty).assert().code(2).stderr(contains("file is empty"));
+    let bad = dir.path().join("vms.json");
+    std::fs::write(&bad, b"[\xff\xfe\x00]").unwrap();
+    rdsaudit().arg("scan").arg(&bad).assert().code(2).stderr(contains("vms.json"));
+    let odd = dir.path().join("odd.json");
+    std::fs::write(&odd, [0xFF, 0xFE, b'[', 0, b']']).unwrap();
+    rdsaudit().arg("scan").arg(&odd).assert().code(2).stderr(contains("odd number of bytes"));
+}
+
+#[test]
+fn utf16_and_bom_files_written_by_powershell_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = nsg_list(r#""destinationPortRange": "3389""#);
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(dir.path().join("a.json"), utf16).unwrap();
+    let mut bom = vec![0xEF, 0xBB, 0xBF];
+    bom.extend(text.replace("nsg1", "nsg2").bytes());
+    std::fs::write(dir.path().join("b.json"), bom).unwrap();
+    rdsaudit().arg("scan").arg(dir.path()).assert().code(1).stdout(contains("nsg1").and(contains("nsg2")));
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_are_skipped_and_dangling_links_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "nsgs.json", &nsg_list(r#""destinationPortRange": "443""#));
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
+    rdsaudit().arg("scan").arg(dir.path()).assert().code(0).stderr(contains("symbolic link loop"));
+    std::os::unix::fs::symlink(dir.path().join("missing.json"), dir.path().join("dangling.json")).unwrap();
+    rdsaudit().arg("scan").arg(dir.path()).assert().code(2).stderr(contains("dangling.json"));
+}
+
+#[test]
+fn missing_path_and_bad_usage_exit_2() {
+    rdsaudit().args(["scan", "/nonexistent/inventory"]).assert().code(2).stderr(contains("/nonexistent/inventory"));
+    rdsaudit().args(["scan"]).assert().code(2);
+    rdsaudit().args(["scan", "--fail-on", "severe", "x"]).assert().code(2);
+    rdsaudit().args(["explain", "RDS999"]).assert().code(2).stderr(contains("unknown rule"));
+}
+
+#[test]
+fn output_must_follow_its_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.json");
+    rdsaudit()
+        .arg("scan")
+        .arg(fixture("rules/RDS005/fires"))
+        .arg("--output")
+        .arg(&out)
+        .args(["--format", "json"])
+        .assert()
+        .code(2)
+        .stderr(contains("must follow the --format"));
+    rdsaudit()
+        .arg("scan")
+        .arg(fixture("rules/RDS005/fires"))
+        .args(["--format", "json", "--format", "sarif"])
+        .assert()
+        .code(2)
+        .stderr(contains("at most one --format can go to stdout"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn rules_explain_completions_version() {
+    rdsaudit().arg("rules").assert().code(0).stdout(contains("RDS001").and(contains("nsg-rdp-from-internet")).and(contains("RDS006")));
+    rdsaudit().args(["explain", "rds003"]).assert().code(0).stdout(contains("# RDS003: vm-rdp-reachable"));
+    rdsaudit().args(["completions", "bash"]).assert().code(0).stdout(contains("rdsaudit"));
+    rdsaudit().arg("--version").assert().code(0).stdout(contains(env!("CARGO_PKG_VERSION")));
+    rdsaudit().args(["scan", "--help"]).assert().code(0).stdout(contains("--fail-on"));
+}
