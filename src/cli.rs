@@ -84,13 +84,22 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<u8, Error> {
     let mut stdout = std::io::stdout().lock();
     match cli.command {
         Command::Scan(args) => {
-            let scan_matches = matches.subcommand_matches("scan").ok_or_else(|| Error::Usage("scan".into()))?;
+            let scan_matches = matches
+                .subcommand_matches("scan")
+                .ok_or_else(|| Error::Usage("scan".into()))?;
             scan(&args, &pair_outputs(&args, scan_matches)?)
         }
         Command::Rules => {
             for r in registry() {
                 let m = r.meta();
-                let _ = writeln!(stdout, "{:<8} {:<9} {:<26} {}", m.id, m.severity.as_str(), m.name, m.short);
+                let _ = writeln!(
+                    stdout,
+                    "{:<8} {:<9} {:<26} {}",
+                    m.id,
+                    m.severity.as_str(),
+                    m.name,
+                    m.short
+                );
             }
             Ok(0)
         }
@@ -99,7 +108,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<u8, Error> {
                 let _ = write!(stdout, "{}", r.meta().help);
                 Ok(0)
             }
-            None => Err(Error::Usage(format!("unknown rule '{id}'; `rdsaudit rules` lists them"))),
+            None => Err(Error::Usage(format!(
+                "unknown rule '{id}'; `rdsaudit rules` lists them"
+            ))),
         },
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "rdsaudit", &mut stdout);
@@ -122,24 +133,40 @@ fn pair_outputs(args: &ScanArgs, m: &ArgMatches) -> Result<Vec<Output>, Error> {
     let mut outputs: Vec<Output> = args.format.iter().map(|f| Output { format: *f, path: None }).collect();
     for (path, idx) in args.output.iter().zip(out_idx) {
         let owner = fmt_idx.iter().rposition(|&f| f < idx).ok_or_else(|| {
-            Error::Usage(format!("--output {} must follow the --format it is for", path.display()))
+            Error::Usage(format!(
+                "--output {} must follow the --format it is for",
+                path.display()
+            ))
         })?;
         if outputs[owner].path.replace(path.clone()).is_some() {
-            return Err(Error::Usage(format!("--format {:?} has two --output files", outputs[owner].format)));
+            return Err(Error::Usage(format!(
+                "--format {:?} has two --output files",
+                outputs[owner].format
+            )));
         }
     }
     if outputs.is_empty() {
-        outputs.push(Output { format: Format::Table, path: None });
+        outputs.push(Output {
+            format: Format::Table,
+            path: None,
+        });
     }
     if outputs.iter().filter(|o| o.path.is_none()).count() > 1 {
-        return Err(Error::Usage("at most one --format can go to stdout; give the others an --output file".into()));
+        return Err(Error::Usage(
+            "at most one --format can go to stdout; give the others an --output file".into(),
+        ));
     }
     Ok(outputs)
 }
 
 fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<u8, Error> {
     let config = Config::discover(args.config.as_deref())?;
-    let mut env = ingest::load(&args.paths, &Options { skip_unknown: args.skip_unknown })?;
+    let mut env = ingest::load(
+        &args.paths,
+        &Options {
+            skip_unknown: args.skip_unknown,
+        },
+    )?;
     env.config_roles = config.roles.clone();
     let eval = evaluate(&env, &config, &today_utc());
     for w in env.warnings.iter().chain(&eval.warnings) {
@@ -148,7 +175,12 @@ fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<u8, Error> {
     let positions = Positions::resolve(&env, &eval);
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     for out in outputs {
-        let ctx = Context { env: &env, eval: &eval, positions: &positions, color: color && out.path.is_none() };
+        let ctx = Context {
+            env: &env,
+            eval: &eval,
+            positions: &positions,
+            color: color && out.path.is_none(),
+        };
         let text = render(out.format, &ctx);
         match &out.path {
             Some(path) => write_atomically(path, text.as_bytes())?,
@@ -157,8 +189,15 @@ fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<u8, Error> {
             }
         }
     }
-    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Severity(Severity::High));
-    Ok(u8::from(gate_fails(&eval, fail_on, args.min_score.or(config.min_score))))
+    let fail_on = args
+        .fail_on
+        .or(config.fail_on)
+        .unwrap_or(FailOn::Severity(Severity::High));
+    Ok(u8::from(gate_fails(
+        &eval,
+        fail_on,
+        args.min_score.or(config.min_score),
+    )))
 }
 
 /// The gate: an unsuppressed finding at or above the threshold, or a score below the minimum.
@@ -172,8 +211,14 @@ fn gate_fails(eval: &Evaluation, fail_on: FailOn, min_score: Option<u32>) -> boo
 
 /// Write to a temporary file beside the target, then rename: a reader never sees half a report.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let err = |source| Error::Output { path: path.display().to_string(), source };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let err = |source| Error::Output {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;

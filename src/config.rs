@@ -98,7 +98,9 @@ impl Config {
         })?;
         let err = |span: std::ops::Range<usize>, msg: String| source.error_at(span.start, msg);
         let rule = |s: &Spanned<String>| {
-            find(s.get_ref()).map(|r| r.meta().id).ok_or_else(|| err(s.span(), format!("unknown rule '{}'", s.get_ref())))
+            find(s.get_ref())
+                .map(|r| r.meta().id)
+                .ok_or_else(|| err(s.span(), format!("unknown rule '{}'", s.get_ref())))
         };
         let mut cfg = Config {
             select: raw.select.iter().map(rule).collect::<Result<_, _>>()?,
@@ -113,7 +115,13 @@ impl Config {
         }
         if let Some(f) = &raw.fail_on {
             cfg.fail_on = Some(FailOn::parse(f.get_ref()).ok_or_else(|| {
-                err(f.span(), format!("invalid fail-on '{}': expected critical, high, medium, low, info or none", f.get_ref()))
+                err(
+                    f.span(),
+                    format!(
+                        "invalid fail-on '{}': expected critical, high, medium, low, info or none",
+                        f.get_ref()
+                    ),
+                )
             })?);
         }
         for (id, sev) in &raw.severity {
@@ -215,7 +223,10 @@ mod tests {
 
     #[test]
     fn globs() {
-        assert!(glob_match("*/virtualMachines/RDG*", "/subscriptions/s/x/virtualmachines/rdgvm01"));
+        assert!(glob_match(
+            "*/virtualMachines/RDG*",
+            "/subscriptions/s/x/virtualmachines/rdgvm01"
+        ));
         assert!(glob_match("RDGVM01", "rdgvm01"));
         assert!(!glob_match("RDGVM01", "rdgvm011"));
         assert!(glob_match("a*b*c", "axxbyyc") && !glob_match("a*b*c", "axxcyyb"));

@@ -45,10 +45,10 @@ pub fn evaluate(env: &Environment, config: &Config, today: &str) -> Evaluation {
         f.suppression = suppression(env, config, f, today, &mut warnings);
     }
     all.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    all.not_evaluated.sort_by(|a, b| {
-        (a.rule.id, a.subject.key(), &a.reason).cmp(&(b.rule.id, b.subject.key(), &b.reason))
-    });
-    all.not_evaluated.dedup_by(|a, b| a.rule.id == b.rule.id && a.subject.key() == b.subject.key() && a.reason == b.reason);
+    all.not_evaluated
+        .sort_by(|a, b| (a.rule.id, a.subject.key(), &a.reason).cmp(&(b.rule.id, b.subject.key(), &b.reason)));
+    all.not_evaluated
+        .dedup_by(|a, b| a.rule.id == b.rule.id && a.subject.key() == b.subject.key() && a.reason == b.reason);
     warnings.sort();
     warnings.dedup();
     Evaluation {
@@ -60,24 +60,52 @@ pub fn evaluate(env: &Environment, config: &Config, today: &str) -> Evaluation {
     }
 }
 
-fn suppression(env: &Environment, config: &Config, f: &Finding, today: &str, warnings: &mut Vec<String>) -> Option<Suppression> {
+fn suppression(
+    env: &Environment,
+    config: &Config,
+    f: &Finding,
+    today: &str,
+    warnings: &mut Vec<String>,
+) -> Option<Suppression> {
     if let Some(tag) = env.tags_for(&f.subject.id).and_then(|tags| {
-        tags.iter().find(|(k, _)| k.eq_ignore_ascii_case(IGNORE_TAG)).map(|(_, v)| v.as_str())
+        tags.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(IGNORE_TAG))
+            .map(|(_, v)| v.as_str())
     }) {
         match parse_ignore_tag(tag) {
             Some((ids, reason)) if ids.iter().any(|id| id.eq_ignore_ascii_case(f.rule.id)) => {
-                return Some(Suppression { source: SuppressionSource::Tag, reason, expires: None });
+                return Some(Suppression {
+                    source: SuppressionSource::Tag,
+                    reason,
+                    expires: None,
+                });
             }
             Some(_) => {}
-            None => warnings.push(format!("{}: tag {IGNORE_TAG} = '{tag}' has no reason ('RDS001,RDS003: reason'); ignored", f.subject.id)),
+            None => warnings.push(format!(
+                "{}: tag {IGNORE_TAG} = '{tag}' has no reason ('RDS001,RDS003: reason'); ignored",
+                f.subject.id
+            )),
         }
     }
-    for s in config.suppressions.iter().filter(|s| s.rule == f.rule.id && glob_match(&s.subject, &f.subject.id)) {
+    for s in config
+        .suppressions
+        .iter()
+        .filter(|s| s.rule == f.rule.id && glob_match(&s.subject, &f.subject.id))
+    {
         match &s.expires {
             Some(d) if d.as_str() < today => {
-                warnings.push(format!("suppression of {} for {} expired on {d}: no longer applied", s.rule, s.subject));
+                warnings.push(format!(
+                    "suppression of {} for {} expired on {d}: no longer applied",
+                    s.rule, s.subject
+                ));
             }
-            _ => return Some(Suppression { source: SuppressionSource::Config, reason: s.reason.clone(), expires: s.expires.clone() }),
+            _ => {
+                return Some(Suppression {
+                    source: SuppressionSource::Config,
+                    reason: s.reason.clone(),
+                    expires: s.expires.clone(),
+                })
+            }
         }
     }
     None
@@ -96,7 +124,10 @@ pub fn parse_ignore_tag(value: &str) -> Option<(Vec<&str>, String)> {
 
 /// Today's date in UTC as `YYYY-MM-DD` (civil-from-days, so no date crate is needed).
 pub fn today_utc() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     civil_date((secs / 86_400) as i64)
 }
 
@@ -126,7 +157,10 @@ mod tests {
 
     #[test]
     fn ignore_tags_need_ids_and_a_reason() {
-        assert_eq!(parse_ignore_tag("RDS001, RDS003: jump host"), Some((vec!["RDS001", "RDS003"], "jump host".into())));
+        assert_eq!(
+            parse_ignore_tag("RDS001, RDS003: jump host"),
+            Some((vec!["RDS001", "RDS003"], "jump host".into()))
+        );
         assert_eq!(parse_ignore_tag("RDS001"), None);
         assert_eq!(parse_ignore_tag("RDS001:  "), None);
         assert_eq!(parse_ignore_tag(": reason"), None);

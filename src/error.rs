@@ -13,11 +13,21 @@ pub struct InputError {
 
 impl InputError {
     pub fn new(path: &str, message: impl Into<String>) -> Self {
-        Self { path: path.to_string(), line: None, column: None, message: message.into() }
+        Self {
+            path: path.to_string(),
+            line: None,
+            column: None,
+            message: message.into(),
+        }
     }
 
     pub fn at(path: &str, line: usize, column: usize, message: impl Into<String>) -> Self {
-        Self { path: path.to_string(), line: Some(line), column: Some(column), message: message.into() }
+        Self {
+            path: path.to_string(),
+            line: Some(line),
+            column: Some(column),
+            message: message.into(),
+        }
     }
 }
 

@@ -18,7 +18,13 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub const ALL: [Severity; 5] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
 
     /// Points a finding costs in the score (rules.md, Scoring).
     pub fn points(self) -> u32 {
@@ -62,7 +68,9 @@ impl Severity {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
     }
 }
 
@@ -82,11 +90,17 @@ pub struct Subject {
 
 impl Subject {
     pub fn resource(id: impl Into<String>) -> Self {
-        Self { id: id.into(), kind: SubjectKind::Resource }
+        Self {
+            id: id.into(),
+            kind: SubjectKind::Resource,
+        }
     }
 
     pub fn host(name: &str) -> Self {
-        Self { id: name.to_uppercase(), kind: SubjectKind::Host }
+        Self {
+            id: name.to_uppercase(),
+            kind: SubjectKind::Host,
+        }
     }
 
     /// The comparison key: IDs compare case-insensitively.
@@ -149,7 +163,11 @@ impl Finding {
     }
 
     pub fn evidence(mut self, label: &str, value: impl Into<String>, origin: Option<Origin>) -> Self {
-        self.evidence.push(Evidence { label: label.to_string(), value: value.into(), origin });
+        self.evidence.push(Evidence {
+            label: label.to_string(),
+            value: value.into(),
+            origin,
+        });
         self
     }
 
@@ -186,7 +204,12 @@ pub struct NotEvaluated {
 
 impl NotEvaluated {
     pub fn new(rule: &'static RuleMeta, subject: Subject, reason: impl Into<String>, origin: Option<Origin>) -> Self {
-        Self { rule, subject, reason: reason.into(), origin }
+        Self {
+            rule,
+            subject,
+            reason: reason.into(),
+            origin,
+        }
     }
 }
 

@@ -21,12 +21,9 @@ pub fn escape_token(key: &str) -> Cow<'_, str> {
 /// of its value, so a diagnostic shows which key is at fault; an array element's span, and the root's (`""`),
 /// is the value alone. Pointers that are malformed, absent, or past a syntax error in `text` give `None`.
 pub fn locate_pointers(text: &str, pointers: &[&str]) -> Vec<Option<Range<usize>>> {
-    let parsed: Vec<Option<Vec<Cow<'_, str>>>> =
-        pointers.iter().map(|p| parse_pointer(p)).collect();
+    let parsed: Vec<Option<Vec<Cow<'_, str>>>> = pointers.iter().map(|p| parse_pointer(p)).collect();
     let tokens: Vec<&[Cow<'_, str>]> = parsed.iter().map(|p| p.as_deref().unwrap_or(&[])).collect();
-    let candidates: Vec<usize> = (0..pointers.len())
-        .filter(|&i| parsed[i].is_some())
-        .collect();
+    let candidates: Vec<usize> = (0..pointers.len()).filter(|&i| parsed[i].is_some()).collect();
     let mut found = vec![None; pointers.len()];
     let mut scanner = Scanner {
         text,
@@ -47,11 +44,7 @@ fn parse_pointer(pointer: &str) -> Option<Vec<Cow<'_, str>>> {
     if pointer.is_empty() {
         return Some(Vec::new());
     }
-    pointer
-        .strip_prefix('/')?
-        .split('/')
-        .map(unescape_token)
-        .collect()
+    pointer.strip_prefix('/')?.split('/').map(unescape_token).collect()
 }
 
 /// Decodes `~0` and `~1`; any other `~` sequence makes the pointer invalid (RFC 6901 section 3).
@@ -77,9 +70,8 @@ fn unescape_token(token: &str) -> Option<Cow<'_, str>> {
 
 /// An array index token in canonical form: digits only, no leading zero (as `serde_json::Value::pointer`).
 fn index_matches(token: &str, index: usize) -> bool {
-    let canonical = !token.is_empty()
-        && token.bytes().all(|b| b.is_ascii_digit())
-        && (token.len() == 1 || !token.starts_with('0'));
+    let canonical =
+        !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit()) && (token.len() == 1 || !token.starts_with('0'));
     canonical && token.parse::<usize>() == Ok(index)
 }
 
@@ -332,11 +324,7 @@ impl LineIndex {
         let mut start = 0;
         for (i, &b) in bytes.iter().enumerate() {
             if b == b'\n' {
-                let end = if i > start && bytes[i - 1] == b'\r' {
-                    i - 1
-                } else {
-                    i
-                };
+                let end = if i > start && bytes[i - 1] == b'\r' { i - 1 } else { i };
                 lines.push(start..end);
                 start = i + 1;
             }

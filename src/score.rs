@@ -43,13 +43,21 @@ pub fn score(findings: &[Finding]) -> Scores {
         let pts = f.severity.points();
         total = total.saturating_add(pts);
         *counts.entry(f.severity).or_default() += 1;
-        let entry = per_subject.entry(f.subject.key()).or_insert_with(|| (f.subject.clone(), 0));
+        let entry = per_subject
+            .entry(f.subject.key())
+            .or_insert_with(|| (f.subject.clone(), 0));
         entry.1 = entry.1.saturating_add(pts);
     }
     Scores {
         environment: Score::from_points(total),
-        subjects: per_subject.into_values().map(|(s, p)| (s, Score::from_points(p))).collect(),
-        counts: Severity::ALL.into_iter().map(|s| (s, counts.get(&s).copied().unwrap_or(0))).collect(),
+        subjects: per_subject
+            .into_values()
+            .map(|(s, p)| (s, Score::from_points(p)))
+            .collect(),
+        counts: Severity::ALL
+            .into_iter()
+            .map(|s| (s, counts.get(&s).copied().unwrap_or(0)))
+            .collect(),
     }
 }
 
@@ -61,7 +69,12 @@ mod tests {
     use crate::source::Origin;
 
     fn finding(sev: Severity, subject: &str) -> Finding {
-        let mut f = Finding::new(registry()[0].meta(), Subject::resource(subject), Origin::pointer(0, ""), "m");
+        let mut f = Finding::new(
+            registry()[0].meta(),
+            Subject::resource(subject),
+            Origin::pointer(0, ""),
+            "m",
+        );
         f.severity = sev;
         f
     }
@@ -69,15 +82,27 @@ mod tests {
     #[test]
     fn grades_follow_the_thresholds() {
         let g = |p| Score::from_points(p).grade;
-        assert_eq!((g(0), g(10), g(11), g(25), g(26), g(50), g(51), g(75), g(76)), ('A', 'A', 'B', 'B', 'C', 'C', 'D', 'D', 'F'));
+        assert_eq!(
+            (g(0), g(10), g(11), g(25), g(26), g(50), g(51), g(75), g(76)),
+            ('A', 'A', 'B', 'B', 'C', 'C', 'D', 'D', 'F')
+        );
         assert_eq!(Score::from_points(500).value, 0);
     }
 
     #[test]
     fn suppressed_findings_cost_nothing_and_subjects_are_scored_apart() {
         let mut sup = finding(Severity::Critical, "/x");
-        sup.suppression = Some(Suppression { source: crate::finding::SuppressionSource::Config, reason: "r".into(), expires: None });
-        let s = score(&[finding(Severity::Critical, "/A"), finding(Severity::Medium, "/a"), finding(Severity::Low, "/b"), sup]);
+        sup.suppression = Some(Suppression {
+            source: crate::finding::SuppressionSource::Config,
+            reason: "r".into(),
+            expires: None,
+        });
+        let s = score(&[
+            finding(Severity::Critical, "/A"),
+            finding(Severity::Medium, "/a"),
+            finding(Severity::Low, "/b"),
+            sup,
+        ]);
         assert_eq!(s.environment, Score { value: 49, grade: 'D' });
         assert_eq!(s.subjects.len(), 2);
         assert_eq!(s.subjects[0].1.value, 52);

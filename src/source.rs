@@ -44,11 +44,17 @@ pub struct Origin {
 
 impl Origin {
     pub fn pointer(source: SourceId, pointer: impl Into<String>) -> Self {
-        Self { source, loc: Loc::Pointer(pointer.into()) }
+        Self {
+            source,
+            loc: Loc::Pointer(pointer.into()),
+        }
     }
 
     pub fn span(source: SourceId, span: Range<usize>) -> Self {
-        Self { source, loc: Loc::Span(span) }
+        Self {
+            source,
+            loc: Loc::Span(span),
+        }
     }
 
     /// The origin of a member of the object this origin points at.
@@ -74,17 +80,32 @@ impl Source {
     /// Read and decode a file. Unreadable files and undecodable text are input errors.
     pub fn load(path: &Path, named: bool) -> Result<Self, InputError> {
         let display = display_path(path);
-        let bytes = std::fs::read(path)
-            .map_err(|e| InputError::new(&display, format!("cannot read file: {e}")))?;
+        let bytes = std::fs::read(path).map_err(|e| InputError::new(&display, format!("cannot read file: {e}")))?;
         let sha256 = hex(&Sha256::digest(&bytes));
         let text = decode(&bytes).map_err(|e| InputError::new(&display, e.to_string()))?;
-        Ok(Self { path: path.to_path_buf(), display, text, sha256, named, kind: "unknown", secrets: Vec::new() })
+        Ok(Self {
+            path: path.to_path_buf(),
+            display,
+            text,
+            sha256,
+            named,
+            kind: "unknown",
+            secrets: Vec::new(),
+        })
     }
 
     /// Build a source from text already in memory (tests, config).
     pub fn from_text(display: &str, text: String) -> Self {
         let sha256 = hex(&Sha256::digest(text.as_bytes()));
-        Self { path: PathBuf::from(display), display: display.to_string(), text, sha256, named: true, kind: "unknown", secrets: Vec::new() }
+        Self {
+            path: PathBuf::from(display),
+            display: display.to_string(),
+            text,
+            sha256,
+            named: true,
+            kind: "unknown",
+            secrets: Vec::new(),
+        }
     }
 
     /// An input error at a byte offset of this source, with its 1-based line and column.
@@ -103,7 +124,11 @@ impl Source {
 pub fn display_path(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();
     let rel = cwd.as_deref().and_then(|cwd| {
-        let abs = if path.is_absolute() { path.to_path_buf() } else { cwd.join(path) };
+        let abs = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            cwd.join(path)
+        };
         abs.strip_prefix(cwd).ok().map(Path::to_path_buf)
     });
     let shown = rel.unwrap_or_else(|| path.to_path_buf());
@@ -155,11 +180,7 @@ fn decode_utf8(bytes: &[u8], base: usize) -> Result<String, DecodeError> {
     }
 }
 
-fn decode_utf16(
-    bytes: &[u8],
-    base: usize,
-    unit: fn([u8; 2]) -> u16,
-) -> Result<String, DecodeError> {
+fn decode_utf16(bytes: &[u8], base: usize, unit: fn([u8; 2]) -> u16) -> Result<String, DecodeError> {
     if bytes.len() % 2 != 0 {
         return Err(DecodeError {
             offset: base + bytes.len() - 1,

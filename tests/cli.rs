@@ -49,7 +49,11 @@ fn nsg_list(rule: &str) -> String {
 
 #[test]
 fn contoso_fails_the_default_gate() {
-    rdsaudit().arg("scan").arg(fixture("environments/contoso")).assert().code(1);
+    rdsaudit()
+        .arg("scan")
+        .arg(fixture("environments/contoso"))
+        .assert()
+        .code(1);
 }
 
 #[test]
@@ -57,24 +61,62 @@ fn fail_on_and_min_score_decide_the_exit_code() {
     let dir = tempfile::tempdir().unwrap();
     let f = write(dir.path(), "nsgs.json", &nsg_list(r#""destinationPortRange": "443""#));
     rdsaudit().arg("scan").arg(&f).assert().code(0);
-    rdsaudit().arg("scan").arg(fixture("rules/RDS005/fires")).args(["--fail-on", "high"]).assert().code(0);
-    rdsaudit().arg("scan").arg(fixture("rules/RDS005/fires")).args(["--fail-on", "medium"]).assert().code(1);
-    rdsaudit().arg("scan").arg(fixture("rules/RDS005/fires")).args(["--min-score", "93"]).assert().code(1);
-    rdsaudit().arg("scan").arg(fixture("rules/RDS005/fires")).args(["--min-score", "92"]).assert().code(0);
-    rdsaudit().arg("scan").arg(fixture("environments/contoso")).args(["--fail-on", "none"]).assert().code(0);
+    rdsaudit()
+        .arg("scan")
+        .arg(fixture("rules/RDS005/fires"))
+        .args(["--fail-on", "high"])
+        .assert()
+        .code(0);
+    rdsaudit()
+        .arg("scan")
+        .arg(fixture("rules/RDS005/fires"))
+        .args(["--fail-on", "medium"])
+        .assert()
+        .code(1);
+    rdsaudit()
+        .arg("scan")
+        .arg(fixture("rules/RDS005/fires"))
+        .args(["--min-score", "93"])
+        .assert()
+        .code(1);
+    rdsaudit()
+        .arg("scan")
+        .arg(fixture("rules/RDS005/fires"))
+        .args(["--min-score", "92"])
+        .assert()
+        .code(0);
+    rdsaudit()
+        .arg("scan")
+        .arg(fixture("environments/contoso"))
+        .args(["--fail-on", "none"])
+        .assert()
+        .code(0);
 }
 
 #[test]
 fn malformed_json_is_an_input_error_with_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "nsgs.json", "[\n  {\"id\": \"x\",\n   \"name\" \"nsg\"}\n]\n");
-    rdsaudit().arg("scan").arg(&f).assert().code(2).stderr(contains("nsgs.json:3:11: malformed JSON"));
+    let f = write(
+        dir.path(),
+        "nsgs.json",
+        "[\n  {\"id\": \"x\",\n   \"name\" \"nsg\"}\n]\n",
+    );
+    rdsaudit()
+        .arg("scan")
+        .arg(&f)
+        .assert()
+        .code(2)
+        .stderr(contains("nsgs.json:3:11: malformed JSON"));
 }
 
 #[test]
 fn malformed_port_spec_is_an_input_error_at_its_line() {
     let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "nsgs.json", &nsg_list(r#""destinationPortRange": "3390-3389""#));
+    let f = write(
+        dir.path(),
+        "nsgs.json",
+        &nsg_list(r#""destinationPortRange": "3390-3389""#),
+    );
     rdsaudit()
         .arg("scan")
         .arg(&f)
@@ -86,9 +128,17 @@ fn malformed_port_spec_is_an_input_error_at_its_line() {
 #[test]
 fn malformed_prefix_is_an_input_error() {
     let dir = tempfile::tempdir().unwrap();
-    let text = nsg_list(r#""destinationPortRange": "3389""#).replace(r#""sourceAddressPrefix": "*""#, r#""sourceAddressPrefix": "10.0.0.300/24""#);
+    let text = nsg_list(r#""destinationPortRange": "3389""#).replace(
+        r#""sourceAddressPrefix": "*""#,
+        r#""sourceAddressPrefix": "10.0.0.300/24""#,
+    );
     let f = write(dir.path(), "nsgs.json", &text);
-    rdsaudit().arg("scan").arg(&f).assert().code(2).stderr(contains("nsgs.json:13:9:").and(contains("10.0.0.300/24")));
+    rdsaudit()
+        .arg("scan")
+        .arg(&f)
+        .assert()
+        .code(2)
+        .stderr(contains("nsgs.json:13:9:").and(contains("10.0.0.300/24")));
 }
 
 #[test]
@@ -96,32 +146,75 @@ fn unknown_named_file_fails_unless_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let pkg = write(dir.path(), "package.json", r#"{"name": "x", "version": "1.0.0"}"#);
     let nsgs = write(dir.path(), "nsgs.json", &nsg_list(r#""destinationPortRange": "443""#));
-    rdsaudit().arg("scan").arg(&pkg).arg(&nsgs).assert().code(2).stderr(contains("package.json: not a recognised input"));
-    rdsaudit().arg("scan").arg(&pkg).arg(&nsgs).arg("--skip-unknown").assert().code(0).stderr(contains("package.json: skipped"));
+    rdsaudit()
+        .arg("scan")
+        .arg(&pkg)
+        .arg(&nsgs)
+        .assert()
+        .code(2)
+        .stderr(contains("package.json: not a recognised input"));
+    rdsaudit()
+        .arg("scan")
+        .arg(&pkg)
+        .arg(&nsgs)
+        .arg("--skip-unknown")
+        .assert()
+        .code(0)
+        .stderr(contains("package.json: skipped"));
     // Found while walking a folder: a warning, not an error.
-    rdsaudit().arg("scan").arg(dir.path()).assert().code(0).stderr(contains("package.json: skipped"));
+    rdsaudit()
+        .arg("scan")
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stderr(contains("package.json: skipped"));
 }
 
 #[test]
 fn no_recognised_input_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "package.json", r#"{"name": "x"}"#);
-    rdsaudit().arg("scan").arg(dir.path()).assert().code(2).stderr(contains("no recognised input"));
+    rdsaudit()
+        .arg("scan")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(contains("no recognised input"));
     let empty = tempfile::tempdir().unwrap();
-    rdsaudit().arg("scan").arg(empty.path()).assert().code(2).stderr(contains("no recognised input"));
+    rdsaudit()
+        .arg("scan")
+        .arg(empty.path())
+        .assert()
+        .code(2)
+        .stderr(contains("no recognised input"));
 }
 
 #[test]
 fn empty_and_undecodable_files_are_input_errors() {
     let dir = tempfile::tempdir().unwrap();
     let empty = write(dir.path(), "nsgs.json", "");
-    rdsaudit().arg("scan").arg(&empty).assert().code(2).stderr(contains("file is empty"));
+    rdsaudit()
+        .arg("scan")
+        .arg(&empty)
+        .assert()
+        .code(2)
+        .stderr(contains("file is empty"));
     let bad = dir.path().join("vms.json");
     std::fs::write(&bad, b"[\xff\xfe\x00]").unwrap();
-    rdsaudit().arg("scan").arg(&bad).assert().code(2).stderr(contains("vms.json"));
+    rdsaudit()
+        .arg("scan")
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(contains("vms.json"));
     let odd = dir.path().join("odd.json");
     std::fs::write(&odd, [0xFF, 0xFE, b'[', 0, b']']).unwrap();
-    rdsaudit().arg("scan").arg(&odd).assert().code(2).stderr(contains("odd number of bytes"));
+    rdsaudit()
+        .arg("scan")
+        .arg(&odd)
+        .assert()
+        .code(2)
+        .stderr(contains("odd number of bytes"));
 }
 
 #[test]
@@ -134,7 +227,12 @@ fn utf16_and_bom_files_written_by_powershell_are_read() {
     let mut bom = vec![0xEF, 0xBB, 0xBF];
     bom.extend(text.replace("nsg1", "nsg2").bytes());
     std::fs::write(dir.path().join("b.json"), bom).unwrap();
-    rdsaudit().arg("scan").arg(dir.path()).assert().code(1).stdout(contains("nsg1").and(contains("nsg2")));
+    rdsaudit()
+        .arg("scan")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(contains("nsg1").and(contains("nsg2")));
 }
 
 #[cfg(unix)]
@@ -143,17 +241,35 @@ fn symlink_loops_are_skipped_and_dangling_links_are_errors() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "nsgs.json", &nsg_list(r#""destinationPortRange": "443""#));
     std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
-    rdsaudit().arg("scan").arg(dir.path()).assert().code(0).stderr(contains("symbolic link loop"));
+    rdsaudit()
+        .arg("scan")
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stderr(contains("symbolic link loop"));
     std::os::unix::fs::symlink(dir.path().join("missing.json"), dir.path().join("dangling.json")).unwrap();
-    rdsaudit().arg("scan").arg(dir.path()).assert().code(2).stderr(contains("dangling.json"));
+    rdsaudit()
+        .arg("scan")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(contains("dangling.json"));
 }
 
 #[test]
 fn missing_path_and_bad_usage_exit_2() {
-    rdsaudit().args(["scan", "/nonexistent/inventory"]).assert().code(2).stderr(contains("/nonexistent/inventory"));
+    rdsaudit()
+        .args(["scan", "/nonexistent/inventory"])
+        .assert()
+        .code(2)
+        .stderr(contains("/nonexistent/inventory"));
     rdsaudit().args(["scan"]).assert().code(2);
     rdsaudit().args(["scan", "--fail-on", "severe", "x"]).assert().code(2);
-    rdsaudit().args(["explain", "RDS999"]).assert().code(2).stderr(contains("unknown rule"));
+    rdsaudit()
+        .args(["explain", "RDS999"])
+        .assert()
+        .code(2)
+        .stderr(contains("unknown rule"));
 }
 
 #[test]
@@ -181,9 +297,29 @@ fn output_must_follow_its_format() {
 
 #[test]
 fn rules_explain_completions_version() {
-    rdsaudit().arg("rules").assert().code(0).stdout(contains("RDS001").and(contains("nsg-rdp-from-internet")).and(contains("RDS006")));
-    rdsaudit().args(["explain", "rds003"]).assert().code(0).stdout(contains("# RDS003: vm-rdp-reachable"));
-    rdsaudit().args(["completions", "bash"]).assert().code(0).stdout(contains("rdsaudit"));
-    rdsaudit().arg("--version").assert().code(0).stdout(contains(env!("CARGO_PKG_VERSION")));
-    rdsaudit().args(["scan", "--help"]).assert().code(0).stdout(contains("--fail-on"));
+    rdsaudit().arg("rules").assert().code(0).stdout(
+        contains("RDS001")
+            .and(contains("nsg-rdp-from-internet"))
+            .and(contains("RDS006")),
+    );
+    rdsaudit()
+        .args(["explain", "rds003"])
+        .assert()
+        .code(0)
+        .stdout(contains("# RDS003: vm-rdp-reachable"));
+    rdsaudit()
+        .args(["completions", "bash"])
+        .assert()
+        .code(0)
+        .stdout(contains("rdsaudit"));
+    rdsaudit()
+        .arg("--version")
+        .assert()
+        .code(0)
+        .stdout(contains(env!("CARGO_PKG_VERSION")));
+    rdsaudit()
+        .args(["scan", "--help"])
+        .assert()
+        .code(0)
+        .stdout(contains("--fail-on"));
 }

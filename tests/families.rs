@@ -11,7 +11,9 @@ use rdsaudit::ingest::{load, Options};
 /// (rule, resource type path, lower-cased name) of every finding, e.g.
 /// `RDS001 networksecuritygroups/securityrules nsg-vm/rdp-open`.
 fn signature(family: &str) -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/families").join(family);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/families")
+        .join(family);
     let env = load(&[dir], &Options::default()).unwrap();
     let eval = evaluate(&env, &Config::default(), "2026-01-01");
     let mut out: Vec<String> = eval
@@ -50,5 +52,8 @@ fn templates_use_placeholders_for_what_they_do_not_know() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/families/arm-template");
     let env = load(&[dir], &Options::default()).unwrap();
     let eval = evaluate(&env, &Config::default(), "2026-01-01");
-    assert!(eval.findings.iter().all(|f| f.subject.id.starts_with("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/")));
+    assert!(eval.findings.iter().all(|f| f
+        .subject
+        .id
+        .starts_with("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/")));
 }

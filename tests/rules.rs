@@ -47,8 +47,14 @@ fn every_rule_fixture_behaves() {
             panic!("{}: case folders start with fires or passes", case.display())
         };
         if !ok {
-            let f: Vec<_> = fired.iter().map(|f| format!("{} {}", f.subject.id, f.message)).collect();
-            let s: Vec<_> = skipped.iter().map(|n| format!("{} {}", n.subject.id, n.reason)).collect();
+            let f: Vec<_> = fired
+                .iter()
+                .map(|f| format!("{} {}", f.subject.id, f.message))
+                .collect();
+            let s: Vec<_> = skipped
+                .iter()
+                .map(|n| format!("{} {}", n.subject.id, n.reason))
+                .collect();
             failures.push(format!("{id}/{name}: findings {f:?}, not evaluated {s:?}"));
         }
     }
@@ -65,7 +71,13 @@ fn every_rule_has_a_firing_and_a_passing_case() {
             .filter(|(i, _)| i == id)
             .map(|(_, c)| c.file_name().unwrap().to_string_lossy().to_string())
             .collect();
-        assert!(names.iter().any(|n| n.starts_with("fires")), "{id} has no firing fixture");
-        assert!(names.iter().any(|n| n.starts_with("passes")), "{id} has no passing fixture");
+        assert!(
+            names.iter().any(|n| n.starts_with("fires")),
+            "{id} has no firing fixture"
+        );
+        assert!(
+            names.iter().any(|n| n.starts_with("passes")),
+            "{id} has no passing fixture"
+        );
     }
 }

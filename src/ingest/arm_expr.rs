@@ -69,9 +69,7 @@ pub fn is_expression(s: &str) -> bool {
 /// first bracket (`"[[x]"` is the literal `"[x]"`).
 pub fn evaluate(s: &str, ctx: &EvalContext) -> Result<Evaluated, ExprError> {
     if !is_expression(s) {
-        return Ok(Evaluated::Value(Value::String(
-            unescape_literal(s).to_owned(),
-        )));
+        return Ok(Evaluated::Value(Value::String(unescape_literal(s).to_owned())));
     }
     let expr = parse(s)?;
     let mut evaluator = Evaluator {
@@ -298,10 +296,7 @@ impl Parser<'_> {
             match self.peek() {
                 Some(b'.') => {
                     self.pos += 1;
-                    if !self
-                        .peek()
-                        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-                    {
+                    if !self.peek().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_') {
                         return Err(syntax(self.pos, "expected a property name after '.'"));
                     }
                     self.identifier();
@@ -350,16 +345,10 @@ impl Evaluator<'_, '_> {
 
     fn call(&mut self, name: &str, args: &[Expr]) -> Result<Value, String> {
         let lower = name.to_ascii_lowercase();
-        if !matches!(
-            lower.as_str(),
-            "parameters" | "variables" | "concat" | "resourceid"
-        ) {
+        if !matches!(lower.as_str(), "parameters" | "variables" | "concat" | "resourceid") {
             return Err(format!("function '{name}' is not supported"));
         }
-        let values = args
-            .iter()
-            .map(|a| self.eval(a))
-            .collect::<Result<Vec<_>, _>>()?;
+        let values = args.iter().map(|a| self.eval(a)).collect::<Result<Vec<_>, _>>()?;
         match lower.as_str() {
             "parameters" => self.reference(true, &values),
             "variables" => self.reference(false, &values),
@@ -450,9 +439,7 @@ fn concat(values: &[Value]) -> Result<Value, String> {
             other => return Err(format!("concat() of a non-string value {other}")),
         }
         if out.len() > MAX_STRING_LEN {
-            return Err(format!(
-                "concat() result longer than {MAX_STRING_LEN} bytes"
-            ));
+            return Err(format!("concat() result longer than {MAX_STRING_LEN} bytes"));
         }
     }
     Ok(Value::String(out))

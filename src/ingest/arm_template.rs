@@ -15,8 +15,7 @@ use crate::locate::escape_token;
 /// Whether `root` looks like a resource-group deployment template (what `az group export` writes).
 pub fn is_template(root: &Value) -> bool {
     let schema = root.get("$schema").and_then(Value::as_str);
-    schema.is_some_and(|s| s.contains("deploymentTemplate.json"))
-        && root.get("resources").is_some_and(Value::is_array)
+    schema.is_some_and(|s| s.contains("deploymentTemplate.json")) && root.get("resources").is_some_and(Value::is_array)
 }
 
 /// One resource of the template, nested children included, with every expression evaluated.
@@ -79,12 +78,7 @@ struct Expander<'c, 'a> {
 }
 
 impl Expander<'_, '_> {
-    fn resource(
-        &mut self,
-        resource: &Value,
-        pointer: String,
-        parent: Option<&Parent>,
-    ) -> Result<(), TemplateError> {
+    fn resource(&mut self, resource: &Value, pointer: String, parent: Option<&Parent>) -> Result<(), TemplateError> {
         let Some(fields) = resource.as_object() else {
             return Ok(());
         };
@@ -133,10 +127,7 @@ impl Expander<'_, '_> {
         });
 
         let children = fields.get("resources").and_then(Value::as_array);
-        let parent = Parent {
-            resource_type,
-            name,
-        };
+        let parent = Parent { resource_type, name };
         for (i, child) in children.into_iter().flatten().enumerate() {
             self.resource(child, format!("{pointer}/resources/{i}"), Some(&parent))?;
         }
@@ -153,11 +144,10 @@ impl Expander<'_, '_> {
         let Some(raw) = fields.get(key).and_then(Value::as_str) else {
             return Ok(Err(format!("resource has no string '{key}'")));
         };
-        let evaluated =
-            arm_expr::evaluate(raw, self.ctx).map_err(|source| TemplateError::Expr {
-                pointer: format!("{pointer}/{key}"),
-                source,
-            })?;
+        let evaluated = arm_expr::evaluate(raw, self.ctx).map_err(|source| TemplateError::Expr {
+            pointer: format!("{pointer}/{key}"),
+            source,
+        })?;
         Ok(match evaluated {
             Evaluated::Value(Value::String(s)) => Ok(s),
             Evaluated::Value(other) => Err(format!("'{key}' evaluates to a non-string {other}")),

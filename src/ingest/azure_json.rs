@@ -61,22 +61,32 @@ pub fn recognise(value: Value, source: &Source) -> Result<Option<(Family, Resour
 }
 
 fn enumerate(base: &str, items: Vec<Value>) -> Resources {
-    items.into_iter().enumerate().map(|(i, v)| (format!("{base}/{i}"), v)).collect()
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| (format!("{base}/{i}"), v))
+        .collect()
 }
 
 /// An ARM resource object: an `id` under a resource provider.
 fn is_resource(v: &Value) -> bool {
-    v.get("id").and_then(Value::as_str).is_some_and(|id| id.to_ascii_lowercase().contains("/providers/"))
+    v.get("id")
+        .and_then(Value::as_str)
+        .is_some_and(|id| id.to_ascii_lowercase().contains("/providers/"))
 }
 
 fn is_graph_result(obj: &serde_json::Map<String, Value>) -> bool {
     obj.get("data").is_some_and(Value::is_array)
-        && ["count", "total_records", "skip_token", "totalRecords"].iter().any(|k| obj.contains_key(*k))
+        && ["count", "total_records", "skip_token", "totalRecords"]
+            .iter()
+            .any(|k| obj.contains_key(*k))
 }
 
 fn is_terraform(v: &Value) -> bool {
     v.get("format_version").is_some()
-        && ["resource_changes", "planned_values", "values"].iter().any(|k| v.get(k).is_some())
+        && ["resource_changes", "planned_values", "values"]
+            .iter()
+            .any(|k| v.get(k).is_some())
 }
 
 fn template_error(source: &Source, e: arm_template::TemplateError) -> InputError {

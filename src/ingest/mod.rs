@@ -37,27 +37,50 @@ pub struct Options {
 
 /// What reading one file gave.
 enum Read {
-    Inventory { source: Source, family: Family, resources: Vec<(String, Value)> },
-    Host { source: Source, parsed: host::evidence::Parsed },
-    Skipped { warning: String },
+    Inventory {
+        source: Source,
+        family: Family,
+        resources: Vec<(String, Value)>,
+    },
+    Host {
+        source: Source,
+        parsed: host::evidence::Parsed,
+    },
+    Skipped {
+        warning: String,
+    },
 }
 
 /// Read every input and build the environment. All input errors are collected and returned together.
 pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Environment, Error> {
     let walked = walk::collect(paths)?;
-    let reads: Vec<Result<Read, InputError>> =
-        walked.files.par_iter().map(|f| read_one(&f.path, f.named, opts)).collect();
+    let reads: Vec<Result<Read, InputError>> = walked
+        .files
+        .par_iter()
+        .map(|f| read_one(&f.path, f.named, opts))
+        .collect();
 
-    let mut env = Environment { warnings: walked.warnings, ..Environment::default() };
+    let mut env = Environment {
+        warnings: walked.warnings,
+        ..Environment::default()
+    };
     let mut errors = Vec::new();
     let mut raw = Vec::new();
     let mut folders: BTreeMap<PathBuf, Folder> = BTreeMap::new();
     for read in reads {
         match read {
-            Ok(Read::Inventory { mut source, family, resources }) => {
+            Ok(Read::Inventory {
+                mut source,
+                family,
+                resources,
+            }) => {
                 let id = env.sources.len();
                 source.kind = family.name();
-                raw.extend(resources.into_iter().map(|(pointer, value)| RawResource { source: id, pointer, value }));
+                raw.extend(resources.into_iter().map(|(pointer, value)| RawResource {
+                    source: id,
+                    pointer,
+                    value,
+                }));
                 env.sources.push(source);
             }
             Ok(Read::Host { source, parsed }) => {
@@ -111,21 +134,31 @@ fn read_one(path: &Path, named: bool, opts: &Options) -> Result<Read, InputError
     }
     let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
     if !is_json && !named {
-        return Ok(Read::Skipped { warning: format!("{}: skipped: not an input rdsaudit reads", source.display) });
+        return Ok(Read::Skipped {
+            warning: format!("{}: skipped: not an input rdsaudit reads", source.display),
+        });
     }
     if source.text.trim().is_empty() {
-        return Err(InputError::new(&source.display, "file is empty (did the export command fail?)"));
+        return Err(InputError::new(
+            &source.display,
+            "file is empty (did the export command fail?)",
+        ));
     }
-    let value: Value = serde_json::from_str(&source.text).map_err(|e| {
-        source.error_at_line(e.line(), e.column(), format!("malformed JSON: {}", strip_position(&e)))
-    })?;
+    let value: Value = serde_json::from_str(&source.text)
+        .map_err(|e| source.error_at_line(e.line(), e.column(), format!("malformed JSON: {}", strip_position(&e))))?;
     match azure_json::recognise(value, &source)? {
-        Some((family, resources)) => Ok(Read::Inventory { source, family, resources }),
+        Some((family, resources)) => Ok(Read::Inventory {
+            source,
+            family,
+            resources,
+        }),
         None if named && !opts.skip_unknown => Err(InputError::new(
             &source.display,
             "not a recognised input (expected Azure inventory JSON); pass --skip-unknown to skip it",
         )),
-        None => Ok(Read::Skipped { warning: format!("{}: skipped: not a recognised input", source.display) }),
+        None => Ok(Read::Skipped {
+            warning: format!("{}: skipped: not a recognised input", source.display),
+        }),
     }
 }
 

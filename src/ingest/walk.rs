@@ -25,7 +25,10 @@ pub fn collect(paths: &[PathBuf]) -> Result<Walked, Error> {
     for path in paths {
         match std::fs::metadata(path) {
             Ok(m) if m.is_dir() => walk_dir(path, &mut out, &mut errors),
-            Ok(m) if m.is_file() => out.files.push(File { path: path.clone(), named: true }),
+            Ok(m) if m.is_file() => out.files.push(File {
+                path: path.clone(),
+                named: true,
+            }),
             Ok(_) => errors.push(InputError::new(&display_path(path), "not a regular file or folder")),
             Err(e) => errors.push(InputError::new(&display_path(path), format!("cannot read: {e}"))),
         }
@@ -34,7 +37,8 @@ pub fn collect(paths: &[PathBuf]) -> Result<Walked, Error> {
         return Err(Error::Input(errors));
     }
     let mut seen = std::collections::HashSet::new();
-    out.files.retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
+    out.files
+        .retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
     Ok(out)
 }
 
@@ -46,9 +50,14 @@ fn walk_dir(root: &Path, out: &mut Walked, errors: &mut Vec<InputError>) {
         .filter_entry(|e| e.depth() == 0 || e.file_name() != ".git");
     for entry in walker {
         match entry {
-            Ok(e) if e.file_type().is_file() => out.files.push(File { path: e.into_path(), named: false }),
+            Ok(e) if e.file_type().is_file() => out.files.push(File {
+                path: e.into_path(),
+                named: false,
+            }),
             Ok(e) if e.file_type().is_dir() => {}
-            Ok(e) => out.warnings.push(format!("{}: skipped: not a regular file", display_path(e.path()))),
+            Ok(e) => out
+                .warnings
+                .push(format!("{}: skipped: not a regular file", display_path(e.path()))),
             Err(e) if e.loop_ancestor().is_some() => {
                 let at = e.path().map(display_path).unwrap_or_default();
                 out.warnings.push(format!("{at}: skipped: symbolic link loop"));

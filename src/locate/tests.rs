@@ -39,12 +39,7 @@ fn members_span_key_and_value() {
 fn elements_and_root_span_the_value() {
     assert_eq!(
         spans(DOC, &["/a/b/0", "/a/b/1", "/a/b/2", "/arr/1"]),
-        vec![
-            Some("1"),
-            Some(r#"{"c": "x\"y}]"}"#),
-            Some("[ ]"),
-            Some("11")
-        ]
+        vec![Some("1"), Some(r#"{"c": "x\"y}]"}"#), Some("[ ]"), Some("11")]
     );
     assert_eq!(spans(DOC, &[""]), vec![Some(DOC)]);
     assert_eq!(spans("  [1]\n", &[""]), vec![Some("[1]")]);
@@ -85,14 +80,8 @@ fn surrogate_pair_escapes_in_keys() {
         spans(text, &["/\u{1F600}", "/\t~1"]),
         vec![Some(r#""\ud83d\ude00": 1"#), None]
     );
-    assert_eq!(
-        spans(r#"{"\t\/": 3}"#, &["/\t~1"]),
-        vec![Some(r#""\t\/": 3"#)]
-    );
-    assert_eq!(
-        decode_string(r"\t\/\b\f\n\r").as_deref(),
-        Some("\t/\u{8}\u{c}\n\r")
-    );
+    assert_eq!(spans(r#"{"\t\/": 3}"#, &["/\t~1"]), vec![Some(r#""\t\/": 3"#)]);
+    assert_eq!(decode_string(r"\t\/\b\f\n\r").as_deref(), Some("\t/\u{8}\u{c}\n\r"));
     assert_eq!(decode_string(r"\ud83dx"), None);
     assert_eq!(decode_string(r"\ud83d\u0041"), None);
     assert_eq!(decode_string(r"\x"), None);
@@ -125,11 +114,7 @@ fn malformed_text_keeps_what_was_found_before_the_error() {
 
 #[test]
 fn deep_nesting_outside_the_pointer_path_is_skipped_iteratively() {
-    let deep = format!(
-        r#"{{"x": {}{}, "a": 1}}"#,
-        "[".repeat(100_000),
-        "]".repeat(100_000)
-    );
+    let deep = format!(r#"{{"x": {}{}, "a": 1}}"#, "[".repeat(100_000), "]".repeat(100_000));
     assert_eq!(spans(&deep, &["/a"]), vec![Some(r#""a": 1"#)]);
 }
 
@@ -181,8 +166,7 @@ fn arb_json() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(4, 64, 6, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((key.clone(), inner), 0..6)
-                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            prop::collection::vec((key.clone(), inner), 0..6).prop_map(|kv| Value::Object(kv.into_iter().collect())),
         ]
     })
 }
@@ -237,12 +221,7 @@ fn check_against_serde(text: &str) -> Result<(), TestCaseError> {
         .collect();
     let refs: Vec<&str> = missing.iter().map(String::as_str).collect();
     for (pointer, span) in refs.iter().zip(locate_pointers(text, &refs)) {
-        prop_assert_eq!(
-            span.is_some(),
-            parsed.pointer(pointer).is_some(),
-            "{}",
-            pointer
-        );
+        prop_assert_eq!(span.is_some(), parsed.pointer(pointer).is_some(), "{}", pointer);
     }
     Ok(())
 }

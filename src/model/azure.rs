@@ -53,7 +53,9 @@ pub struct Peering {
 
 impl Peering {
     pub fn is_connected(&self) -> bool {
-        self.state.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("connected"))
+        self.state
+            .as_deref()
+            .is_none_or(|s| s.eq_ignore_ascii_case("connected"))
     }
 }
 
@@ -121,7 +123,9 @@ pub struct Vm {
 
 impl Vm {
     pub fn is_windows(&self) -> bool {
-        self.os_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("windows"))
+        self.os_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("windows"))
     }
 
     /// The computer name the host evidence uses: `osProfile.computerName`, else the VM name.
@@ -156,14 +160,20 @@ impl LoadBalancer {
 
     pub fn frontend(&self, r: &Ref) -> Option<&Frontend> {
         let k = r.key()?;
-        self.frontends.iter().find(|f| f.id.as_deref().map(Key::new).as_ref() == Some(&k))
+        self.frontends
+            .iter()
+            .find(|f| f.id.as_deref().map(Key::new).as_ref() == Some(&k))
     }
 
     /// Whether a rule listens on a public frontend (when the rule's frontend is not found, any public
     /// frontend of the load balancer counts: never a silent pass).
     pub fn rule_is_public(&self, rule: &LbRule) -> bool {
         let named: Vec<&Frontend> = rule.frontends.iter().filter_map(|r| self.frontend(r)).collect();
-        let candidates: Vec<&Frontend> = if named.is_empty() { self.frontends.iter().collect() } else { named };
+        let candidates: Vec<&Frontend> = if named.is_empty() {
+            self.frontends.iter().collect()
+        } else {
+            named
+        };
         candidates.iter().any(|f| f.public_ip.is_some())
     }
 }

@@ -36,14 +36,27 @@ pub struct Builder {
 
 impl Builder {
     pub fn new(env: Environment) -> Self {
-        Self { env, seen: HashMap::new(), child_rules: Vec::new(), child_peerings: Vec::new(), child_lb_rules: Vec::new() }
+        Self {
+            env,
+            seen: HashMap::new(),
+            child_rules: Vec::new(),
+            child_peerings: Vec::new(),
+            child_lb_rules: Vec::new(),
+        }
     }
 
     pub fn add(&mut self, raw: RawResource) -> Result<(), InputError> {
         let origin = Origin::pointer(raw.source, raw.pointer);
-        let node = Node { value: &raw.value, origin: &origin };
-        let Some(id) = node.str("id").map(str::to_string) else { return Ok(()) };
-        let Some(kind) = resource_type(node, &id) else { return Ok(()) };
+        let node = Node {
+            value: &raw.value,
+            origin: &origin,
+        };
+        let Some(id) = node.str("id").map(str::to_string) else {
+            return Ok(());
+        };
+        let Some(kind) = resource_type(node, &id) else {
+            return Ok(());
+        };
         let key = Key::new(&id);
         if self.is_duplicate(&key, &raw.value, raw.source, kind.as_str()) {
             return Ok(());
@@ -56,7 +69,10 @@ impl Builder {
         let p = props.node();
         match kind {
             "microsoft.network/networksecuritygroups" => {
-                let mut nsg = Nsg { meta: parse::meta(n, id), rules: Vec::new() };
+                let mut nsg = Nsg {
+                    meta: parse::meta(n, id),
+                    rules: Vec::new(),
+                };
                 for (list, default) in [("securityRules", false), ("defaultSecurityRules", true)] {
                     for r in p.items(list) {
                         self.push_rule(&key, &mut nsg, r.node(), default)?;
@@ -70,21 +86,37 @@ impl Builder {
                     match parse::security_rule(n, false)? {
                         RuleRead::Rule(rule) => self.child_rules.push((parent, parent_id, rule)),
                         RuleRead::Unresolved { name, origin, reason } => {
-                            self.env.unresolved_rules.push(UnresolvedRule { nsg: parent, name, origin, reason })
+                            self.env.unresolved_rules.push(UnresolvedRule {
+                                nsg: parent,
+                                name,
+                                origin,
+                                reason,
+                            })
                         }
                     }
                 }
             }
             "microsoft.network/virtualnetworks" => {
-                let mut vnet = Vnet { meta: parse::meta(n, id), subnets: Vec::new(), peerings: Vec::new() };
+                let mut vnet = Vnet {
+                    meta: parse::meta(n, id),
+                    subnets: Vec::new(),
+                    peerings: Vec::new(),
+                };
                 for s in p.items("subnets") {
                     let sn = s.node();
-                    let sid = sn.str("id").map(str::to_string).unwrap_or_else(|| format!("{id}/subnets/{}", sn.str("name").unwrap_or("")));
+                    let sid = sn
+                        .str("id")
+                        .map(str::to_string)
+                        .unwrap_or_else(|| format!("{id}/subnets/{}", sn.str("name").unwrap_or("")));
                     let subnet = parse::subnet(sn, &sid, key.clone())?;
                     vnet.subnets.push(Key::new(&sid));
                     self.env.subnets.entry(Key::new(&sid)).or_insert(subnet);
                 }
-                vnet.peerings = p.items("virtualNetworkPeerings").iter().filter_map(|o| parse::peering(o.node())).collect();
+                vnet.peerings = p
+                    .items("virtualNetworkPeerings")
+                    .iter()
+                    .filter_map(|o| parse::peering(o.node()))
+                    .collect();
                 self.env.vnets.insert(key, vnet);
             }
             "microsoft.network/virtualnetworks/subnets" => {
@@ -99,7 +131,11 @@ impl Builder {
                 }
             }
             "microsoft.network/networkinterfaces" => {
-                let ip_configs = p.items("ipConfigurations").into_iter().map(parse::ip_config).collect::<Result<_, _>>()?;
+                let ip_configs = p
+                    .items("ipConfigurations")
+                    .into_iter()
+                    .map(parse::ip_config)
+                    .collect::<Result<_, _>>()?;
                 let nic = Nic {
                     meta: parse::meta(n, id),
                     ip_configs,
@@ -122,14 +158,24 @@ impl Builder {
                 let bastion = Bastion {
                     meta: parse::meta(n, id),
                     sku: parse::sku(n),
-                    subnets: configs.iter().filter_map(|c| c.node().props().node().reference("subnet")).collect(),
-                    public_ips: configs.iter().filter_map(|c| c.node().props().node().reference("publicIPAddress")).collect(),
+                    subnets: configs
+                        .iter()
+                        .filter_map(|c| c.node().props().node().reference("subnet"))
+                        .collect(),
+                    public_ips: configs
+                        .iter()
+                        .filter_map(|c| c.node().props().node().reference("publicIPAddress"))
+                        .collect(),
                     vnet: p.reference("virtualNetwork"),
                 };
                 self.env.bastions.insert(key, bastion);
             }
-            "microsoft.network/loadbalancers/inboundnatrules" => self.child_lb_rule(n, &key, LbRuleKind::InboundNatRule)?,
-            "microsoft.network/loadbalancers/inboundnatpools" => self.child_lb_rule(n, &key, LbRuleKind::InboundNatPool)?,
+            "microsoft.network/loadbalancers/inboundnatrules" => {
+                self.child_lb_rule(n, &key, LbRuleKind::InboundNatRule)?
+            }
+            "microsoft.network/loadbalancers/inboundnatpools" => {
+                self.child_lb_rule(n, &key, LbRuleKind::InboundNatPool)?
+            }
             "microsoft.network/loadbalancers/loadbalancingrules" => {
                 self.child_lb_rule(n, &key, LbRuleKind::LoadBalancingRule)?
             }
@@ -141,9 +187,19 @@ impl Builder {
                 self.env.vms.insert(key, parse::vm(n, id));
             }
             "microsoft.aad/domainservices" => {
-                let mut subnets: Vec<Ref> = p.items("replicaSets").iter().filter_map(|r| r.node().str("subnetId").map(|s| Ref::Id(s.to_string()))).collect();
+                let mut subnets: Vec<Ref> = p
+                    .items("replicaSets")
+                    .iter()
+                    .filter_map(|r| r.node().str("subnetId").map(|s| Ref::Id(s.to_string())))
+                    .collect();
                 subnets.extend(p.str("subnetId").map(|s| Ref::Id(s.to_string())));
-                self.env.domain_services.insert(key, DomainService { meta: parse::meta(n, id), subnets });
+                self.env.domain_services.insert(
+                    key,
+                    DomainService {
+                        meta: parse::meta(n, id),
+                        subnets,
+                    },
+                );
             }
             _ => {}
         }
@@ -152,7 +208,10 @@ impl Builder {
 
     fn child_lb_rule(&mut self, n: Node<'_>, key: &Key, kind: LbRuleKind) -> Result<(), Bad> {
         if let Some(parent) = key.parent() {
-            let owned = super::node::Owned { value: n.value, origin: n.origin.clone() };
+            let owned = super::node::Owned {
+                value: n.value,
+                origin: n.origin.clone(),
+            };
             self.child_lb_rules.push((parent, super::lb::lb_rule(owned, kind)?));
         }
         Ok(())
@@ -161,9 +220,12 @@ impl Builder {
     fn push_rule(&mut self, nsg_key: &Key, nsg: &mut Nsg, rule: Node<'_>, default: bool) -> Result<(), Bad> {
         match parse::security_rule(rule, default)? {
             RuleRead::Rule(r) => nsg.rules.push(r),
-            RuleRead::Unresolved { name, origin, reason } => {
-                self.env.unresolved_rules.push(UnresolvedRule { nsg: nsg_key.clone(), name, origin, reason })
-            }
+            RuleRead::Unresolved { name, origin, reason } => self.env.unresolved_rules.push(UnresolvedRule {
+                nsg: nsg_key.clone(),
+                name,
+                origin,
+                reason,
+            }),
         }
         Ok(())
     }
@@ -182,7 +244,10 @@ impl Builder {
             Some(&(d, first)) => {
                 if d != digest {
                     let (a, b) = (&self.env.sources[first].display, &self.env.sources[source].display);
-                    self.env.warnings.push(format!("{key}: defined differently in {a} and {b}; using {a}", key = key.as_str()));
+                    self.env.warnings.push(format!(
+                        "{key}: defined differently in {a} and {b}; using {a}",
+                        key = key.as_str()
+                    ));
                 }
                 true
             }
@@ -195,7 +260,11 @@ impl Builder {
 
     pub fn finish(mut self) -> Environment {
         for (parent, parent_id, rule) in std::mem::take(&mut self.child_rules) {
-            let nsg = self.env.nsgs.entry(parent).or_insert_with(|| orphan_nsg(parent_id, &rule));
+            let nsg = self
+                .env
+                .nsgs
+                .entry(parent)
+                .or_insert_with(|| orphan_nsg(parent_id, &rule));
             if !nsg.rules.iter().any(|r| r.name.eq_ignore_ascii_case(&rule.name)) {
                 nsg.rules.push(rule);
             }
@@ -209,12 +278,21 @@ impl Builder {
         }
         for (parent, rule) in std::mem::take(&mut self.child_lb_rules) {
             if let Some(lb) = self.env.load_balancers.get_mut(&parent) {
-                if !lb.rules.iter().any(|r| r.kind == rule.kind && r.name.eq_ignore_ascii_case(&rule.name)) {
+                if !lb
+                    .rules
+                    .iter()
+                    .any(|r| r.kind == rule.kind && r.name.eq_ignore_ascii_case(&rule.name))
+                {
                     lb.rules.push(rule);
                 }
             }
         }
-        let subnets: Vec<(Key, Key)> = self.env.subnets.iter().map(|(k, s)| (s.vnet.clone(), k.clone())).collect();
+        let subnets: Vec<(Key, Key)> = self
+            .env
+            .subnets
+            .iter()
+            .map(|(k, s)| (s.vnet.clone(), k.clone()))
+            .collect();
         for (vnet, subnet) in subnets {
             if let Some(v) = self.env.vnets.get_mut(&vnet) {
                 if !v.subnets.contains(&subnet) {
@@ -233,7 +311,15 @@ impl Builder {
 fn orphan_nsg(id: String, rule: &SecurityRule) -> Nsg {
     let name = super::last_segment(&id).to_string();
     let origin = rule.origin.clone().unwrap_or_else(|| Origin::pointer(0, ""));
-    Nsg { meta: Meta { id, name, origin, tags: Default::default() }, rules: Vec::new() }
+    Nsg {
+        meta: Meta {
+            id,
+            name,
+            origin,
+            tags: Default::default(),
+        },
+        rules: Vec::new(),
+    }
 }
 
 /// Exports made by `az group export` carry no default rules; Azure always applies them.
@@ -300,7 +386,20 @@ fn digest(v: &Value) -> u64 {
                         _ => entries.push((k, v)),
                     }
                 }
-                entries.retain(|(k, v)| !is_empty(v) && !matches!(k.as_str(), "etag" | "provisioningState" | "resourceGuid" | "type" | "id" | "resourceGroup" | "subscriptionId" | "tenantId"));
+                entries.retain(|(k, v)| {
+                    !is_empty(v)
+                        && !matches!(
+                            k.as_str(),
+                            "etag"
+                                | "provisioningState"
+                                | "resourceGuid"
+                                | "type"
+                                | "id"
+                                | "resourceGroup"
+                                | "subscriptionId"
+                                | "tenantId"
+                        )
+                });
                 entries.sort_by(|a, b| a.0.cmp(b.0));
                 for (k, v) in entries {
                     k.hash(h);

@@ -89,7 +89,9 @@ impl NpsConfig {
             p.profile.as_ref().is_some_and(|prof| {
                 prof.auth_provider_type == Some(AUTH_PROVIDER_FORWARD)
                     && prof.auth_provider_name.as_deref().is_some_and(|g| {
-                        self.radius_server_groups.iter().any(|grp| grp.name.eq_ignore_ascii_case(g) && !grp.servers.is_empty())
+                        self.radius_server_groups
+                            .iter()
+                            .any(|grp| grp.name.eq_ignore_ascii_case(g) && !grp.servers.is_empty())
                     })
             })
         })

@@ -33,16 +33,30 @@ pub fn load_balancer(n: Node<'_>, id: &str) -> Parsed<LoadBalancer> {
                     ip_configs.push(r);
                 }
             }
-            BackendPool { id: bnode.str("id").map(str::to_string), name: bnode.str("name").unwrap_or("").to_string(), ip_configs }
+            BackendPool {
+                id: bnode.str("id").map(str::to_string),
+                name: bnode.str("name").unwrap_or("").to_string(),
+                ip_configs,
+            }
         })
         .collect();
     let mut rules = Vec::new();
-    for kind in [LbRuleKind::InboundNatRule, LbRuleKind::InboundNatPool, LbRuleKind::LoadBalancingRule] {
+    for kind in [
+        LbRuleKind::InboundNatRule,
+        LbRuleKind::InboundNatPool,
+        LbRuleKind::LoadBalancingRule,
+    ] {
         for item in p.items(kind.segment()) {
             rules.push(lb_rule(item, kind)?);
         }
     }
-    Ok(LoadBalancer { meta: parse::meta(n, id), sku: parse::sku(n), frontends, backend_pools, rules })
+    Ok(LoadBalancer {
+        meta: parse::meta(n, id),
+        sku: parse::sku(n),
+        frontends,
+        backend_pools,
+        rules,
+    })
 }
 
 /// One NAT rule, NAT pool or load-balancing rule (also used for such rules exported as child resources).
@@ -51,10 +65,23 @@ pub fn lb_rule(item: Owned<'_>, kind: LbRuleKind) -> Parsed<LbRule> {
     let props = node.props();
     let p = props.node();
     let backend_port = match p.number("backendPort") {
-        Some(Ok(n)) => u32::try_from(n).map_err(|_| Bad { origin: p.origin.child("backendPort"), message: format!("backend port {n} is out of range") })?,
-        Some(Err(v)) => return Err(Bad { origin: p.origin.child("backendPort"), message: format!("invalid backend port '{v}'") }),
+        Some(Ok(n)) => u32::try_from(n).map_err(|_| Bad {
+            origin: p.origin.child("backendPort"),
+            message: format!("backend port {n} is out of range"),
+        })?,
+        Some(Err(v)) => {
+            return Err(Bad {
+                origin: p.origin.child("backendPort"),
+                message: format!("invalid backend port '{v}'"),
+            })
+        }
         // NAT rules that target a backend pool may omit it; without it nothing is forwarded to 3389.
-        None => return Err(Bad { origin: p.origin.clone(), message: "load balancer rule has no backendPort".into() }),
+        None => {
+            return Err(Bad {
+                origin: p.origin.clone(),
+                message: "load balancer rule has no backendPort".into(),
+            })
+        }
     };
     let frontend_port = match kind {
         LbRuleKind::InboundNatPool => match (p.number("frontendPortRangeStart"), p.number("frontendPortRangeEnd")) {

@@ -9,8 +9,8 @@ mod node;
 mod parse;
 
 pub use azure::*;
-pub use host::*;
 pub use build::{locate_error, Builder, UnresolvedRule};
+pub use host::*;
 
 use std::collections::BTreeMap;
 
@@ -86,7 +86,10 @@ impl Meta {
 
     /// The `rdsaudit-role` tag or the `rdsaudit-ignore` tag, looked up case-insensitively.
     pub fn tag(&self, name: &str) -> Option<&str> {
-        self.tags.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.tags
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -150,7 +153,9 @@ mod tests {
 
     #[test]
     fn keys_are_case_insensitive_and_know_their_parent() {
-        let k = Key::new("/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/networkSecurityGroups/N/securityRules/R");
+        let k = Key::new(
+            "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/networkSecurityGroups/N/securityRules/R",
+        );
         assert_eq!(k, Key::new(&k.as_str().to_uppercase()));
         let p = k.parent().unwrap();
         assert!(p.as_str().ends_with("networksecuritygroups/n"));

@@ -21,7 +21,10 @@ pub struct Owned<'a> {
 
 impl<'a> Owned<'a> {
     pub fn node(&self) -> Node<'_> {
-        Node { value: self.value, origin: &self.origin }
+        Node {
+            value: self.value,
+            origin: &self.origin,
+        }
     }
 }
 
@@ -36,14 +39,23 @@ fn lookup<'v>(value: &'v Value, key: &str) -> Option<(&'v str, &'v Value)> {
 impl<'a> Node<'a> {
     pub fn get(&self, key: &str) -> Option<Owned<'a>> {
         let (k, v) = lookup(self.value, key)?;
-        (!v.is_null()).then(|| Owned { value: v, origin: self.origin.child(k) })
+        (!v.is_null()).then(|| Owned {
+            value: v,
+            origin: self.origin.child(k),
+        })
     }
 
     /// The object holding a resource's fields: `properties` when present, else the object itself.
     pub fn props(&self) -> Owned<'a> {
         match lookup(self.value, "properties") {
-            Some((k, v)) if v.is_object() => Owned { value: v, origin: self.origin.child(k) },
-            _ => Owned { value: self.value, origin: self.origin.clone() },
+            Some((k, v)) if v.is_object() => Owned {
+                value: v,
+                origin: self.origin.child(k),
+            },
+            _ => Owned {
+                value: self.value,
+                origin: self.origin.clone(),
+            },
         }
     }
 
@@ -53,9 +65,18 @@ impl<'a> Node<'a> {
 
     /// Elements of an array field (absent or null: none).
     pub fn items(&self, key: &str) -> Vec<Owned<'a>> {
-        let Some((k, Value::Array(items))) = lookup(self.value, key) else { return Vec::new() };
+        let Some((k, Value::Array(items))) = lookup(self.value, key) else {
+            return Vec::new();
+        };
         let base = self.origin.child(k);
-        items.iter().enumerate().map(|(i, v)| Owned { value: v, origin: base.child(&i.to_string()) }).collect()
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Owned {
+                value: v,
+                origin: base.child(&i.to_string()),
+            })
+            .collect()
     }
 
     /// A reference field: `{"id": "..."}` (or an unresolved template expression in its place).

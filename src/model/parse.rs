@@ -22,7 +22,10 @@ pub struct Bad {
 pub type Parsed<T> = Result<T, Bad>;
 
 fn bad(origin: &Origin, message: impl Into<String>) -> Bad {
-    Bad { origin: origin.clone(), message: message.into() }
+    Bad {
+        origin: origin.clone(),
+        message: message.into(),
+    }
 }
 
 /// A required string field; an unresolved expression is returned as `Err(Ok(expr))`-like via `Unresolved`.
@@ -41,19 +44,35 @@ pub fn field<'a>(n: Node<'a>, key: &str) -> Field<'a> {
 }
 
 pub fn meta(n: Node<'_>, id: &str) -> Meta {
-    let name = n.str("name").map(str::to_string).unwrap_or_else(|| last_segment(id).to_string());
+    let name = n
+        .str("name")
+        .map(str::to_string)
+        .unwrap_or_else(|| last_segment(id).to_string());
     let tags: BTreeMap<String, String> = n
         .get("tags")
         .and_then(|t| t.value.as_object().cloned())
-        .map(|m| m.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string()))).collect())
+        .map(|m| {
+            m.into_iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
+                .collect()
+        })
         .unwrap_or_default();
-    Meta { id: id.to_string(), name, origin: n.origin.clone(), tags }
+    Meta {
+        id: id.to_string(),
+        name,
+        origin: n.origin.clone(),
+        tags,
+    }
 }
 
 /// Outcome of reading one security rule: a rule, or a rule whose fields an export left unresolved.
 pub enum RuleRead {
     Rule(SecurityRule),
-    Unresolved { name: String, origin: Origin, reason: String },
+    Unresolved {
+        name: String,
+        origin: Origin,
+        reason: String,
+    },
 }
 
 pub fn security_rule(rule: Node<'_>, default: bool) -> Parsed<RuleRead> {
@@ -71,13 +90,17 @@ pub fn security_rule(rule: Node<'_>, default: bool) -> Parsed<RuleRead> {
         Field::Missing => None,
     };
     let protocol = text("protocol").map(|s| (s, Protocol::parse(s)));
-    let access = text("access").map(|s| Access::parse(s));
-    let direction = text("direction").map(|s| Direction::parse(s));
+    let access = text("access").map(Access::parse);
+    let direction = text("direction").map(Direction::parse);
     let single_src = text("sourceAddressPrefix");
     let single_dst = text("destinationAddressPrefix");
     let single_port = text("destinationPortRange");
     if !unresolved.is_empty() {
-        return Ok(RuleRead::Unresolved { name, origin: rule.origin.clone(), reason: unresolved.join(", ") });
+        return Ok(RuleRead::Unresolved {
+            name,
+            origin: rule.origin.clone(),
+            reason: unresolved.join(", "),
+        });
     }
     let at = |key: &str| p.origin.child(key);
     let protocol = match protocol {
@@ -96,12 +119,33 @@ pub fn security_rule(rule: Node<'_>, default: bool) -> Parsed<RuleRead> {
         Some(Err(v)) => return Err(bad(&at("priority"), format!("invalid priority '{v}'"))),
         None => return Err(bad(p.origin, format!("security rule '{name}' has no priority"))),
     };
-    let sources = addresses(p, single_src, "sourceAddressPrefixes", "sourceApplicationSecurityGroups")?;
-    let destinations =
-        addresses(p, single_dst, "destinationAddressPrefixes", "destinationApplicationSecurityGroups")?;
+    let sources = addresses(
+        p,
+        single_src,
+        "sourceAddressPrefixes",
+        "sourceApplicationSecurityGroups",
+    )?;
+    let destinations = addresses(
+        p,
+        single_dst,
+        "destinationAddressPrefixes",
+        "destinationApplicationSecurityGroups",
+    )?;
     let dest_ports = ports(p, single_port, &name)?;
-    let source_field = if single_src.is_some_and(|s| !s.is_empty()) { "sourceAddressPrefix" } else { "sourceAddressPrefixes" };
-    let spec = RuleSpec { priority, access, direction, protocol, sources, destinations, dest_ports };
+    let source_field = if single_src.is_some_and(|s| !s.is_empty()) {
+        "sourceAddressPrefix"
+    } else {
+        "sourceAddressPrefixes"
+    };
+    let spec = RuleSpec {
+        priority,
+        access,
+        direction,
+        protocol,
+        sources,
+        destinations,
+        dest_ports,
+    };
     Ok(RuleRead::Rule(SecurityRule {
         name,
         spec,
@@ -116,14 +160,26 @@ pub fn security_rule(rule: Node<'_>, default: bool) -> Parsed<RuleRead> {
 fn addresses(p: Node<'_>, single: Option<&str>, list: &str, asgs: &str) -> Parsed<Vec<AddressSpec>> {
     let mut out = Vec::new();
     if let Some(s) = single.filter(|s| !s.trim().is_empty()) {
-        let key = if list.starts_with("source") { "sourceAddressPrefix" } else { "destinationAddressPrefix" };
+        let key = if list.starts_with("source") {
+            "sourceAddressPrefix"
+        } else {
+            "destinationAddressPrefix"
+        };
         out.push(AddressSpec::parse(s).map_err(|e| bad(&p.origin.child(key), e.0))?);
     }
     for item in p.items(list) {
-        let s = item.value.as_str().ok_or_else(|| bad(&item.origin, "expected an address prefix string"))?;
+        let s = item
+            .value
+            .as_str()
+            .ok_or_else(|| bad(&item.origin, "expected an address prefix string"))?;
         out.push(AddressSpec::parse(s).map_err(|e| bad(&item.origin, e.0))?);
     }
-    out.extend(p.references(asgs).iter().filter_map(Ref::key).map(|k| AddressSpec::Asg(k.as_str().to_string())));
+    out.extend(
+        p.references(asgs)
+            .iter()
+            .filter_map(Ref::key)
+            .map(|k| AddressSpec::Asg(k.as_str().to_string())),
+    );
     Ok(out)
 }
 
@@ -135,12 +191,18 @@ fn ports(p: Node<'_>, single: Option<&str>, name: &str) -> Parsed<PortSet> {
         any = true;
     }
     for item in p.items("destinationPortRanges") {
-        let s = item.value.as_str().ok_or_else(|| bad(&item.origin, "expected a port range string"))?;
+        let s = item
+            .value
+            .as_str()
+            .ok_or_else(|| bad(&item.origin, "expected a port range string"))?;
         set.union(&PortSet::parse(s).map_err(|e| bad(&item.origin, e.0))?);
         any = true;
     }
     if !any {
-        return Err(bad(p.origin, format!("security rule '{name}' has no destination port range")));
+        return Err(bad(
+            p.origin,
+            format!("security rule '{name}' has no destination port range"),
+        ));
     }
     Ok(set)
 }
@@ -149,7 +211,10 @@ pub fn prefixes(p: Node<'_>) -> Parsed<(Vec<IpNet>, Option<Origin>)> {
     let mut out = Vec::new();
     let mut origin = None;
     let mut push = |s: &str, at: &Origin| -> Parsed<()> {
-        let net = s.trim().parse::<IpNet>().map_err(|_| bad(at, format!("invalid address prefix '{s}'")))?;
+        let net = s
+            .trim()
+            .parse::<IpNet>()
+            .map_err(|_| bad(at, format!("invalid address prefix '{s}'")))?;
         out.push(net.trunc());
         origin.get_or_insert_with(|| at.clone());
         Ok(())
@@ -197,7 +262,11 @@ pub fn ip_config(n: Owned<'_>) -> Parsed<IpConfig> {
     let p = props.node();
     let private_ip = match p.get("privateIPAddress") {
         Some(o) => match o.value.as_str() {
-            Some(s) => Some(s.trim().parse().map_err(|_| bad(&o.origin, format!("invalid IP address '{s}'")))?),
+            Some(s) => Some(
+                s.trim()
+                    .parse()
+                    .map_err(|_| bad(&o.origin, format!("invalid IP address '{s}'")))?,
+            ),
             None => None,
         },
         None => None,
@@ -225,7 +294,10 @@ pub fn sku(n: Node<'_>) -> Option<String> {
 
 pub fn protocol_at(p: Node<'_>, key: &str) -> Parsed<Protocol> {
     let o = p.get(key).ok_or_else(|| bad(p.origin, format!("missing {key}")))?;
-    let s = o.value.as_str().ok_or_else(|| bad(&o.origin, format!("{key} is not a string")))?;
+    let s = o
+        .value
+        .as_str()
+        .ok_or_else(|| bad(&o.origin, format!("{key} is not a string")))?;
     Protocol::parse(s).map_err(|e| bad(&o.origin, e.0))
 }
 
@@ -237,21 +309,32 @@ pub fn vm(n: Node<'_>, id: &str) -> Vm {
     let storage = storage.as_ref().map(Owned::node);
     let os_disk = storage.and_then(|s| s.get("osDisk"));
     let image = storage.and_then(|s| s.get("imageReference"));
-    let image = image.as_ref().map(Owned::node).and_then(|i| {
-        Some(format!("{}/{}/{}", i.str("publisher")?, i.str("offer")?, i.str("sku")?))
-    });
-    let os_type = os_disk.as_ref().and_then(|d| d.node().str("osType")).map(str::to_string).or_else(|| {
-        let profile = os_profile.as_ref()?.node();
-        if profile.get("windowsConfiguration").is_some() {
-            Some("Windows".to_string())
-        } else {
-            profile.get("linuxConfiguration").map(|_| "Linux".to_string())
-        }
-    });
-    let nics = p.get("networkProfile").map(|np| np.node().references("networkInterfaces")).unwrap_or_default();
+    let image = image
+        .as_ref()
+        .map(Owned::node)
+        .and_then(|i| Some(format!("{}/{}/{}", i.str("publisher")?, i.str("offer")?, i.str("sku")?)));
+    let os_type = os_disk
+        .as_ref()
+        .and_then(|d| d.node().str("osType"))
+        .map(str::to_string)
+        .or_else(|| {
+            let profile = os_profile.as_ref()?.node();
+            if profile.get("windowsConfiguration").is_some() {
+                Some("Windows".to_string())
+            } else {
+                profile.get("linuxConfiguration").map(|_| "Linux".to_string())
+            }
+        });
+    let nics = p
+        .get("networkProfile")
+        .map(|np| np.node().references("networkInterfaces"))
+        .unwrap_or_default();
     Vm {
         meta: meta(n, id),
-        computer_name: os_profile.as_ref().and_then(|o| o.node().str("computerName")).map(str::to_string),
+        computer_name: os_profile
+            .as_ref()
+            .and_then(|o| o.node().str("computerName"))
+            .map(str::to_string),
         os_type,
         image,
         nics,

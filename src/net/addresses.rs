@@ -245,9 +245,7 @@ mod tests {
     fn source_set_matches_everything_for_any() {
         assert_eq!(AddressSpec::Any.source_set(), IpSet::all());
         assert!(AddressSpec::Any.source_set().contains_ip(ip("10.0.0.1")));
-        assert!(!AddressSpec::Internet
-            .source_set()
-            .contains_ip(ip("10.0.0.1")));
+        assert!(!AddressSpec::Internet.source_set().contains_ip(ip("10.0.0.1")));
         assert!(parse("VirtualNetwork").source_set().is_empty());
     }
 
@@ -256,11 +254,7 @@ mod tests {
         let t = target(&["10.0.0.4"], Some(&[]));
         assert_eq!(AddressSpec::Any.matches_destination(&t), DestMatch::Yes);
         for vnet in ["VirtualNetwork", "virtualnetwork", "VIRTUALNETWORK"] {
-            assert_eq!(
-                parse(vnet).matches_destination(&t),
-                DestMatch::Yes,
-                "{vnet}"
-            );
+            assert_eq!(parse(vnet).matches_destination(&t), DestMatch::Yes, "{vnet}");
         }
         for unknown in ["Internet", "AzureLoadBalancer", "Storage.WestEurope"] {
             assert_eq!(parse(unknown).matches_destination(&t), DestMatch::Unknown);
@@ -270,21 +264,12 @@ mod tests {
     #[test]
     fn destination_prefixes() {
         let t = target(&["192.168.1.5", "10.0.0.4"], None);
-        assert_eq!(
-            prefix("10.0.0.0/24").matches_destination(&t),
-            DestMatch::Yes
-        );
-        assert_eq!(
-            prefix("192.168.1.5/32").matches_destination(&t),
-            DestMatch::Yes
-        );
+        assert_eq!(prefix("10.0.0.0/24").matches_destination(&t), DestMatch::Yes);
+        assert_eq!(prefix("192.168.1.5/32").matches_destination(&t), DestMatch::Yes);
         assert_eq!(prefix("10.0.1.0/24").matches_destination(&t), DestMatch::No);
         assert_eq!(prefix("fd00::/8").matches_destination(&t), DestMatch::No);
         let unknown = target(&[], None);
-        assert_eq!(
-            prefix("10.0.0.0/24").matches_destination(&unknown),
-            DestMatch::Unknown
-        );
+        assert_eq!(prefix("10.0.0.0/24").matches_destination(&unknown), DestMatch::Unknown);
         let v6 = target(&["fd00::4"], None);
         assert_eq!(prefix("fd00::/8").matches_destination(&v6), DestMatch::Yes);
     }
@@ -292,21 +277,12 @@ mod tests {
     #[test]
     fn destination_asgs() {
         let asg = AddressSpec::Asg("/subscriptions/s/applicationsecuritygroups/rdp".into());
-        let member = target(
-            &[],
-            Some(&["/subscriptions/s/applicationsecuritygroups/rdp"]),
-        );
-        let other = target(
-            &[],
-            Some(&["/subscriptions/s/applicationsecuritygroups/web"]),
-        );
+        let member = target(&[], Some(&["/subscriptions/s/applicationsecuritygroups/rdp"]));
+        let other = target(&[], Some(&["/subscriptions/s/applicationsecuritygroups/web"]));
         let unknown = target(&["10.0.0.4"], None);
         assert_eq!(asg.matches_destination(&member), DestMatch::Yes);
         assert_eq!(asg.matches_destination(&other), DestMatch::No);
-        assert_eq!(
-            asg.matches_destination(&target(&[], Some(&[]))),
-            DestMatch::No
-        );
+        assert_eq!(asg.matches_destination(&target(&[], Some(&[]))), DestMatch::No);
         assert_eq!(asg.matches_destination(&unknown), DestMatch::Unknown);
     }
 

@@ -368,10 +368,7 @@ mod tests {
         assert_eq!(net("::/0").describe(), "::/0");
         let v4_inet = IpSet::internet().intersect(&net("0.0.0.0/0"));
         assert_eq!(v4_inet.describe(), "all IPv4 internet");
-        assert_eq!(
-            IpSet::internet().describe(),
-            "all IPv4 internet, all IPv6 internet"
-        );
+        assert_eq!(IpSet::internet().describe(), "all IPv4 internet, all IPv6 internet");
         let v6_inet = IpSet::internet().intersect(&net("::/0"));
         assert_eq!(v6_inet.describe(), "all IPv6 internet");
         let two = net("2.0.0.0/8").union(&net("3.0.0.0/8"));
@@ -386,9 +383,7 @@ mod tests {
             "0.0.0.0-9.255.255.255, 11.0.0.0-100.63.255.255, \
              100.128.0.0-126.255.255.255"
         );
-        let many = (1..=6).fold(IpSet::empty(), |acc, i| {
-            acc.union(&net(&format!("{}.0.0.0/8", i * 2)))
-        });
+        let many = (1..=6).fold(IpSet::empty(), |acc, i| acc.union(&net(&format!("{}.0.0.0/8", i * 2))));
         assert_eq!(
             many.describe(),
             "2.0.0.0/8, 4.0.0.0/8, 6.0.0.0/8, 8.0.0.0/8, ... (2 more)"
@@ -397,12 +392,10 @@ mod tests {
 
     /// Random sets mixing IPv4 and IPv6 blocks; short prefixes make overlaps likely.
     fn ipset() -> impl Strategy<Value = IpSet> {
-        let v4 = (any::<u32>(), 0u8..=32).prop_map(|(a, l)| {
-            IpNet::V4(ipnet::Ipv4Net::new(Ipv4Addr::from(a), l).unwrap_or_default())
-        });
-        let v6 = (any::<u128>(), 0u8..=128).prop_map(|(a, l)| {
-            IpNet::V6(ipnet::Ipv6Net::new(Ipv6Addr::from(a), l).unwrap_or_default())
-        });
+        let v4 = (any::<u32>(), 0u8..=32)
+            .prop_map(|(a, l)| IpNet::V4(ipnet::Ipv4Net::new(Ipv4Addr::from(a), l).unwrap_or_default()));
+        let v6 = (any::<u128>(), 0u8..=128)
+            .prop_map(|(a, l)| IpNet::V6(ipnet::Ipv6Net::new(Ipv6Addr::from(a), l).unwrap_or_default()));
         prop::collection::vec(prop_oneof![3 => v4, 1 => v6], 0..6).prop_map(|nets| {
             nets.iter()
                 .fold(IpSet::empty(), |acc, n| acc.union(&IpSet::from_net(n)))
@@ -417,9 +410,7 @@ mod tests {
     }
 
     fn is_normal<T: Bound>(v: &[(T, T)]) -> bool {
-        v.iter().all(|(s, e)| s <= e)
-            && v.windows(2)
-                .all(|w| w[0].1.succ().is_some_and(|n| n < w[1].0))
+        v.iter().all(|(s, e)| s <= e) && v.windows(2).all(|w| w[0].1.succ().is_some_and(|n| n < w[1].0))
     }
 
     proptest! {

@@ -79,10 +79,7 @@ mod tests {
     #[test]
     fn spec_error_displays_its_message_verbatim() {
         let e = SpecError("invalid port range '3390-3389': start is above end".into());
-        assert_eq!(
-            e.to_string(),
-            "invalid port range '3390-3389': start is above end"
-        );
+        assert_eq!(e.to_string(), "invalid port range '3390-3389': start is above end");
     }
 
     #[test]

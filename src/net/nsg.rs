@@ -45,10 +45,7 @@ fn parse_keyword<T: Copy>(s: &str, what: &str, options: &[(&str, T)]) -> Result<
         .map(|&(_, v)| v)
         .ok_or_else(|| {
             let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
-            SpecError(format!(
-                "invalid {what} '{s}': expected {}",
-                names.join(" or ")
-            ))
+            SpecError(format!("invalid {what} '{s}': expected {}", names.join(" or ")))
         })
 }
 
@@ -70,9 +67,7 @@ impl RuleSpec {
     /// Whether this is an inbound rule whose protocol carries `t` on `port`: the part of
     /// matching that does not depend on addresses.
     fn inbound_on(&self, t: Transport, port: u16) -> bool {
-        self.direction == Direction::Inbound
-            && self.protocol.carries(t)
-            && self.dest_ports.contains(port)
+        self.direction == Direction::Inbound && self.protocol.carries(t) && self.dest_ports.contains(port)
     }
 
     /// The internet addresses among the rule's sources.
@@ -83,10 +78,7 @@ impl RuleSpec {
     /// Destination match over all entries: any Yes wins, then any Unknown, else No
     /// (an empty list matches nothing).
     fn destination_match(&self, target: &Target) -> DestMatch {
-        let each = self
-            .destinations
-            .iter()
-            .map(|d| d.matches_destination(target));
+        let each = self.destinations.iter().map(|d| d.matches_destination(target));
         each.fold(DestMatch::No, |acc, m| match (acc, m) {
             (DestMatch::Yes, _) | (_, DestMatch::Yes) => DestMatch::Yes,
             (DestMatch::Unknown, _) | (_, DestMatch::Unknown) => DestMatch::Unknown,
@@ -111,24 +103,10 @@ pub fn default_rules() -> Vec<(&'static str, RuleSpec)> {
     let lb = AddressSpec::ServiceTag("AzureLoadBalancer".to_string());
     let table = [
         ("AllowVnetInBound", 65000, Allow, Inbound, vnet(), vnet()),
-        (
-            "AllowAzureLoadBalancerInBound",
-            65001,
-            Allow,
-            Inbound,
-            lb,
-            Any,
-        ),
+        ("AllowAzureLoadBalancerInBound", 65001, Allow, Inbound, lb, Any),
         ("DenyAllInBound", 65500, Deny, Inbound, Any, Any),
         ("AllowVnetOutBound", 65000, Allow, Outbound, vnet(), vnet()),
-        (
-            "AllowInternetOutBound",
-            65001,
-            Allow,
-            Outbound,
-            Any,
-            Internet,
-        ),
+        ("AllowInternetOutBound", 65001, Allow, Outbound, Any, Internet),
         ("DenyAllOutBound", 65500, Deny, Outbound, Any, Any),
     ];
     let rule = |(name, priority, access, direction, src, dst)| {
@@ -245,12 +223,7 @@ pub struct TransportVerdict {
 /// carries the transport, its ports contain `port`, and its destination matches:
 /// `DestMatch::Yes` always; Unknown counts as a match for Allow and as no match for Deny
 /// (never a silent pass). The undecided remainder after the last rule is denied.
-pub fn evaluate_inbound(
-    rules: &[RuleSpec],
-    target: &Target,
-    port: u16,
-    sources: &IpSet,
-) -> Verdict {
+pub fn evaluate_inbound(rules: &[RuleSpec], target: &Target, port: u16, sources: &IpSet) -> Verdict {
     Verdict {
         per_transport: Transport::ALL
             .into_iter()
@@ -363,20 +336,14 @@ mod tests {
             let src = AddressSpec::parse(s[0]).expect("src");
             let dst = AddressSpec::parse(s[2]).expect("dst");
             assert_eq!((&r.sources, &r.destinations), (&vec![src], &vec![dst]));
-            assert_eq!(
-                (r.protocol, &r.dest_ports),
-                (Protocol::Any, &PortSet::any())
-            );
+            assert_eq!((r.protocol, &r.dest_ports), (Protocol::Any, &PortSet::any()));
         }
     }
 
     #[test]
     fn plain_internet_allow_is_exposed_on_both_transports() {
         let e = last(&["100 Allow * * 3389"]).expect("exposed");
-        assert_eq!(
-            e.open,
-            vec![(Tcp, IpSet::internet()), (Udp, IpSet::internet())]
-        );
+        assert_eq!(e.open, vec![(Tcp, IpSet::internet()), (Udp, IpSet::internet())]);
         assert!(e.shadowed_by.is_empty());
         let tcp = last(&["100 Allow Tcp 203.0.113.0/24 3380-3390"]).expect("tcp");
         assert_eq!(tcp.open, vec![(Tcp, inet("203.0.113.0/24"))]);
@@ -407,11 +374,7 @@ mod tests {
     fn deny_above_shadows_and_deny_below_does_not() {
         for src in "Internet * Any 0.0.0.0 203.0.0.0/8 203.0.113.0/24".split(' ') {
             let allow = "200 Allow Tcp 203.0.113.0/24 3389";
-            assert_eq!(
-                last(&[&format!("100 Deny Tcp {src} 3389"), allow]),
-                None,
-                "{src}"
-            );
+            assert_eq!(last(&[&format!("100 Deny Tcp {src} 3389"), allow]), None, "{src}");
             let below = last(&[&format!("300 Deny Tcp {src} 3389"), allow]);
             assert!(below.is_some_and(|e| e.shadowed_by.is_empty()), "{src}");
         }
@@ -423,10 +386,7 @@ mod tests {
 
     #[test]
     fn partial_shadowing_leaves_the_rest_exposed() {
-        let e = last(&[
-            "100 Deny Tcp 203.0.113.0/25 3389",
-            "200 Allow Tcp 203.0.113.0/24 3389",
-        ]);
+        let e = last(&["100 Deny Tcp 203.0.113.0/25 3389", "200 Allow Tcp 203.0.113.0/24 3389"]);
         let e = e.expect("half open");
         assert_eq!(e.open, vec![(Tcp, inet("203.0.113.128/25"))]);
         assert_eq!(e.shadowed_by, vec![0]);
@@ -484,10 +444,7 @@ mod tests {
 
     #[test]
     fn first_match_wins_on_sets() {
-        let specs = [
-            "100 Deny Tcp 203.0.113.0/25 3389",
-            "200 Allow * 203.0.113.0/24 *",
-        ];
+        let specs = ["100 Deny Tcp 203.0.113.0/25 3389", "200 Allow * 203.0.113.0/24 *"];
         let v = eval(&specs, &target(&["10.0.0.4"], None));
         assert_eq!(v.allowed(Tcp), inet("203.0.113.128/25"));
         assert_eq!(v.allowed(Udp), inet("203.0.113.0/24"));

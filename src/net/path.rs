@@ -63,21 +63,11 @@ pub fn effective_inbound(
         })
     };
     let subnet = stage(subnet_nsg, &|_| internet.clone());
-    let after_subnet = |t| {
-        subnet
-            .as_ref()
-            .map_or_else(|| internet.clone(), |v| v.allowed(t))
-    };
+    let after_subnet = |t| subnet.as_ref().map_or_else(|| internet.clone(), |v| v.allowed(t));
     let nic = stage(nic_nsg, &after_subnet);
     let open = Transport::ALL
         .into_iter()
-        .map(|t| {
-            (
-                t,
-                nic.as_ref()
-                    .map_or_else(|| after_subnet(t), |v| v.allowed(t)),
-            )
-        })
+        .map(|t| (t, nic.as_ref().map_or_else(|| after_subnet(t), |v| v.allowed(t))))
         .filter(|(_, s)| !s.is_empty())
         .collect();
     PathVerdict { open, subnet, nic }
@@ -144,10 +134,7 @@ mod tests {
     #[test]
     fn both_nsgs_must_allow() {
         let t = target(&["10.0.0.4"], None);
-        assert_eq!(
-            path(Some(&[ALLOW_RDP]), Some(&[ALLOW_RDP]), &t).open,
-            both_open()
-        );
+        assert_eq!(path(Some(&[ALLOW_RDP]), Some(&[ALLOW_RDP]), &t).open, both_open());
         assert!(!path(Some(&[ALLOW_RDP]), Some(&[]), &t).is_open());
         let v = path(Some(&[]), Some(&[ALLOW_RDP]), &t);
         assert!(!v.is_open());
@@ -189,16 +176,10 @@ mod tests {
     fn asg_destination_follows_membership() {
         let asg = "/subscriptions/s/applicationsecuritygroups/rdp";
         let allow = [format!("100 Allow Tcp * 3389 asg:{asg}")];
-        let deny = [
-            format!("100 Deny Tcp * 3389 asg:{asg}"),
-            "200 Allow Tcp * 3389".into(),
-        ];
+        let deny = [format!("100 Deny Tcp * 3389 asg:{asg}"), "200 Allow Tcp * 3389".into()];
         let open = |specs: &[String], t: &Target| nic_only(&strs(specs), t).is_open();
         let member = target(&[], Some(&[asg]));
-        let other = target(
-            &[],
-            Some(&["/subscriptions/s/applicationsecuritygroups/web"]),
-        );
+        let other = target(&[], Some(&["/subscriptions/s/applicationsecuritygroups/web"]));
         let unknown = target(&[], None);
         assert!(open(&allow, &member));
         assert!(!open(&allow, &other));
@@ -209,12 +190,10 @@ mod tests {
     }
 
     fn arb_nsg() -> impl Strategy<Value = Vec<String>> {
-        let src =
-            prop::sample::select(vec!["*", "0.0.0.0/0", "::/0", "203.0.113.0/24", "Internet"]);
+        let src = prop::sample::select(vec!["*", "0.0.0.0/0", "::/0", "203.0.113.0/24", "Internet"]);
         let proto = prop::sample::select(vec!["Tcp", "Udp", "*"]);
         let access = prop::sample::select(vec!["Allow", "Deny"]);
-        let rule = (1u32..20, access, proto, src)
-            .prop_map(|(p, a, pr, s)| format!("{} {a} {pr} {s} 3389", p * 10));
+        let rule = (1u32..20, access, proto, src).prop_map(|(p, a, pr, s)| format!("{} {a} {pr} {s} 3389", p * 10));
         prop::collection::vec(rule, 0..4)
     }
 

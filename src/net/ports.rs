@@ -31,9 +31,7 @@ impl PortSet {
         for item in trimmed.split(',') {
             let item = item.trim();
             if item.is_empty() {
-                return Err(SpecError(format!(
-                    "invalid port spec '{spec}': empty list item"
-                )));
+                return Err(SpecError(format!("invalid port spec '{spec}': empty list item")));
             }
             ranges.push(parse_item(item)?);
         }
@@ -50,9 +48,7 @@ impl PortSet {
     /// Whether `port` is in the set.
     pub fn contains(&self, port: u16) -> bool {
         let idx = self.ranges.partition_point(|&(_, end)| end < port);
-        self.ranges
-            .get(idx)
-            .is_some_and(|&(start, _)| start <= port)
+        self.ranges.get(idx).is_some_and(|&(start, _)| start <= port)
     }
 
     /// True for the default (no ports), which a parsed spec never is.
@@ -88,9 +84,7 @@ fn parse_item(item: &str) -> Result<(u16, u16), SpecError> {
             let start = parse_port(a.trim(), item)?;
             let end = parse_port(b.trim(), item)?;
             if start > end {
-                return Err(SpecError(format!(
-                    "invalid port range '{item}': start is above end"
-                )));
+                return Err(SpecError(format!("invalid port range '{item}': start is above end")));
             }
             Ok((start, end))
         }

@@ -30,7 +30,11 @@ impl Positions {
         let origins = eval
             .findings
             .iter()
-            .flat_map(|f| f.locations.iter().chain(f.evidence.iter().filter_map(|e| e.origin.as_ref())))
+            .flat_map(|f| {
+                f.locations
+                    .iter()
+                    .chain(f.evidence.iter().filter_map(|e| e.origin.as_ref()))
+            })
             .chain(eval.not_evaluated.iter().filter_map(|n| n.origin.as_ref()));
         let mut by_source: BTreeMap<SourceId, Vec<&Origin>> = BTreeMap::new();
         for o in origins {
@@ -51,8 +55,11 @@ impl Positions {
             wanted.sort();
             wanted.dedup();
             let refs: Vec<&str> = wanted.iter().map(String::as_str).collect();
-            let spans: HashMap<&str, Range<usize>> =
-                refs.iter().zip(locate_pointers(text, &refs)).filter_map(|(p, s)| Some((*p, s?))).collect();
+            let spans: HashMap<&str, Range<usize>> = refs
+                .iter()
+                .zip(locate_pointers(text, &refs))
+                .filter_map(|(p, s)| Some((*p, s?)))
+                .collect();
             for o in list {
                 let span = match &o.loc {
                     Loc::Span(s) => Some(s.clone()),
@@ -61,7 +68,17 @@ impl Positions {
                 if let Some(span) = span {
                     let (start_line, start_column) = index.line_col(text, span.start);
                     let (end_line, end_column) = index.line_col(text, span.end);
-                    map.insert(o.clone(), Region { source, span, start_line, start_column, end_line, end_column });
+                    map.insert(
+                        o.clone(),
+                        Region {
+                            source,
+                            span,
+                            start_line,
+                            start_column,
+                            end_line,
+                            end_column,
+                        },
+                    );
                 }
             }
         }
@@ -89,7 +106,10 @@ mod tests {
 
     #[test]
     fn ancestors_walk_to_the_root() {
-        assert_eq!(ancestors("/0/properties/x").collect::<Vec<_>>(), ["/0/properties/x", "/0/properties", "/0", ""]);
+        assert_eq!(
+            ancestors("/0/properties/x").collect::<Vec<_>>(),
+            ["/0/properties/x", "/0/properties", "/0", ""]
+        );
         assert_eq!(ancestors("").collect::<Vec<_>>(), [""]);
     }
 }

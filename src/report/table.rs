@@ -1,3 +1,5 @@
 //! placeholder until the renderer lands
 use super::Context;
-pub fn render(_ctx: &Context<'_>) -> String { String::new() }
+pub fn render(_ctx: &Context<'_>) -> String {
+    String::new()
+}

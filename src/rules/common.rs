@@ -28,13 +28,19 @@ pub fn missing_nics(env: &Environment, vm: &Vm) -> Vec<String> {
 pub fn roles(env: &Environment, host: Option<&Host>, vm: Option<&Vm>) -> RoleSet {
     if let Some(features) = host.and_then(|h| h.features.as_ref()) {
         let mut set = RoleSet::default();
-        features.value.iter().filter_map(|f| feature_role(f)).for_each(|r| set.insert(r));
+        features
+            .value
+            .iter()
+            .filter_map(|f| feature_role(f))
+            .for_each(|r| set.insert(r));
         return set;
     }
     if let Some(tag) = vm.and_then(|vm| vm.meta.tag("rdsaudit-role")) {
         return RoleSet::parse_list(tag).unwrap_or_default();
     }
-    let name = host.map(|h| h.name.clone()).or_else(|| vm.map(|v| v.host_name().to_uppercase()));
+    let name = host
+        .map(|h| h.name.clone())
+        .or_else(|| vm.map(|v| v.host_name().to_uppercase()));
     name.and_then(|n| env.config_roles.get(&n).copied()).unwrap_or_default()
 }
 
@@ -57,7 +63,9 @@ fn feature_role(feature: &str) -> Option<Role> {
         ("RDS-Licensing", Role::Licensing),
         ("NPAS", Role::Nps),
     ];
-    MAP.iter().find(|(f, _)| f.eq_ignore_ascii_case(feature.trim())).map(|(_, r)| *r)
+    MAP.iter()
+        .find(|(f, _)| f.eq_ignore_ascii_case(feature.trim()))
+        .map(|(_, r)| *r)
 }
 
 /// Whether a host is an NPS server for RDS011–RDS014 and RDS017: it has NPAS and either no RD Gateway
@@ -83,7 +91,10 @@ pub fn nps_servers<'e>(env: &'e Environment, meta: &'static RuleMeta, out: &mut 
             None => out.not_evaluated.push(NotEvaluated::new(
                 meta,
                 Subject::host(&host.name),
-                format!("{}: nps-config.xml is missing, so whether this gateway forwards to a central NPS is unknown", host.folder),
+                format!(
+                    "{}: nps-config.xml is missing, so whether this gateway forwards to a central NPS is unknown",
+                    host.folder
+                ),
                 host.origin.clone(),
             )),
         }
@@ -93,17 +104,30 @@ pub fn nps_servers<'e>(env: &'e Environment, meta: &'static RuleMeta, out: &mut 
 
 /// A "not evaluated" for a host check whose evidence file was not collected.
 pub fn missing_evidence(meta: &'static RuleMeta, host: &Host, file: &str) -> NotEvaluated {
-    NotEvaluated::new(meta, Subject::host(&host.name), format!("{} was not collected in {}", file, host.folder), host.origin.clone())
+    NotEvaluated::new(
+        meta,
+        Subject::host(&host.name),
+        format!("{} was not collected in {}", file, host.folder),
+        host.origin.clone(),
+    )
 }
 
 /// VNets peered with this one (declared on either side) whose peering is connected or has no state.
 pub fn peers(env: &Environment, vnet: &Key) -> Vec<Key> {
     let mut out: Vec<Key> = Vec::new();
     if let Some(v) = env.vnets.get(vnet) {
-        out.extend(v.peerings.iter().filter(|p| p.is_connected()).filter_map(|p| p.remote.key()));
+        out.extend(
+            v.peerings
+                .iter()
+                .filter(|p| p.is_connected())
+                .filter_map(|p| p.remote.key()),
+        );
     }
     for (k, v) in &env.vnets {
-        if v.peerings.iter().any(|p| p.is_connected() && p.remote.key().as_ref() == Some(vnet)) {
+        if v.peerings
+            .iter()
+            .any(|p| p.is_connected() && p.remote.key().as_ref() == Some(vnet))
+        {
             out.push(k.clone());
         }
     }

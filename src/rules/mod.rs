@@ -94,7 +94,10 @@ pub fn registry() -> &'static [&'static dyn Rule] {
 
 /// Look a rule up by ID, case-insensitively.
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
-    REGISTRY.iter().copied().find(|r| r.meta().id.eq_ignore_ascii_case(id.trim()))
+    REGISTRY
+        .iter()
+        .copied()
+        .find(|r| r.meta().id.eq_ignore_ascii_case(id.trim()))
 }
 
 #[cfg(test)]
@@ -141,7 +144,11 @@ mod tests {
     fn every_rule_has_its_documentation() {
         for r in registry() {
             let m = r.meta();
-            assert!(m.help.starts_with(&format!("# {}: {}", m.id, m.name)), "{} doc heading", m.id);
+            assert!(
+                m.help.starts_with(&format!("# {}: {}", m.id, m.name)),
+                "{} doc heading",
+                m.id
+            );
         }
         assert!(find("rds003").is_some() && find("RDS999").is_none());
     }

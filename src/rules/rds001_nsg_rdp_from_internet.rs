@@ -26,9 +26,17 @@ impl Rule for Rds001 {
     }
 
     fn check(&self, env: &Environment, out: &mut Outcomes) {
-        out.findings.extend(env.nsgs.par_iter().flat_map_iter(|(_, nsg)| check_nsg(nsg)).collect::<Vec<_>>());
+        out.findings.extend(
+            env.nsgs
+                .par_iter()
+                .flat_map_iter(|(_, nsg)| check_nsg(nsg))
+                .collect::<Vec<_>>(),
+        );
         out.not_evaluated.extend(env.unresolved_rules.iter().map(|u| {
-            let subject = env.nsgs.get(&u.nsg).map_or_else(|| u.nsg.as_str().to_string(), |n| n.meta.id.clone());
+            let subject = env
+                .nsgs
+                .get(&u.nsg)
+                .map_or_else(|| u.nsg.as_str().to_string(), |n| n.meta.id.clone());
             NotEvaluated::new(
                 &META,
                 Subject::resource(format!("{subject}/securityRules/{}", u.name)),
@@ -43,10 +51,18 @@ fn check_nsg(nsg: &Nsg) -> Vec<Finding> {
     let specs = nsg.specs();
     let mut found = Vec::new();
     for (i, rule) in nsg.rules.iter().enumerate() {
-        let Some(exposure) = unshadowed_exposure(&specs, i, RDP_PORT) else { continue };
+        let Some(exposure) = unshadowed_exposure(&specs, i, RDP_PORT) else {
+            continue;
+        };
         // Only user rules can open 3389 from the internet; a default rule always has an origin in that case.
-        let (Some(origin), Some(fields)) = (&rule.origin, &rule.fields) else { continue };
-        let open: Vec<String> = exposure.open.iter().map(|(t, set)| format!("{t:?} from {}", set.describe())).collect();
+        let (Some(origin), Some(fields)) = (&rule.origin, &rule.fields) else {
+            continue;
+        };
+        let open: Vec<String> = exposure
+            .open
+            .iter()
+            .map(|(t, set)| format!("{t:?} from {}", set.describe()))
+            .collect();
         let mut f = Finding::new(
             &META,
             Subject::resource(format!("{}/securityRules/{}", nsg.meta.id, rule.name)),
@@ -60,7 +76,11 @@ fn check_nsg(nsg: &Nsg) -> Vec<Finding> {
             ),
         )
         .evidence("nsg", &nsg.meta.id, Some(nsg.meta.origin.clone()))
-        .evidence("rule", format!("{} (priority {})", rule.name, rule.spec.priority), Some(origin.clone()));
+        .evidence(
+            "rule",
+            format!("{} (priority {})", rule.name, rule.spec.priority),
+            Some(origin.clone()),
+        );
         for t in &exposure.open {
             f = f.evidence("open", format!("{:?} from {}", t.0, t.1.describe()), None);
         }

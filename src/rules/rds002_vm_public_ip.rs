@@ -40,8 +40,12 @@ fn check_vm(env: &Environment, vm: &Vm, out: &mut Outcomes) {
         for cfg in &nic.ip_configs {
             let Some(pip_ref) = &cfg.public_ip else { continue };
             let Some(key) = pip_ref.key() else {
-                let reason = format!("NIC '{}' references a public IP the export leaves unresolved", nic.meta.name);
-                out.not_evaluated.push(NotEvaluated::new(&META, subject(), reason, Some(cfg.origin.clone())));
+                let reason = format!(
+                    "NIC '{}' references a public IP the export leaves unresolved",
+                    nic.meta.name
+                );
+                out.not_evaluated
+                    .push(NotEvaluated::new(&META, subject(), reason, Some(cfg.origin.clone())));
                 continue;
             };
             let pip = env.public_ips.get(&key);
@@ -49,15 +53,34 @@ fn check_vm(env: &Environment, vm: &Vm, out: &mut Outcomes) {
             if owner.is_some_and(|o| INFRASTRUCTURE_OWNERS.iter().any(|t| o.as_str().contains(t))) {
                 continue;
             }
-            let pip_name = pip.map_or_else(|| crate::model::last_segment(pip_ref.describe()).to_string(), |p| p.meta.name.clone());
+            let pip_name = pip.map_or_else(
+                || crate::model::last_segment(pip_ref.describe()).to_string(),
+                |p| p.meta.name.clone(),
+            );
             let at = cfg.fields.child("publicIPAddress");
             let f = finding.take().unwrap_or_else(|| {
-                Finding::new(&META, subject(), at, format!("VM '{}' has a public IP address", vm.meta.name))
+                Finding::new(
+                    &META,
+                    subject(),
+                    at,
+                    format!("VM '{}' has a public IP address", vm.meta.name),
+                )
             });
-            let address = pip.and_then(|p| p.address.as_deref()).map(|a| format!(" ({a})")).unwrap_or_default();
+            let address = pip
+                .and_then(|p| p.address.as_deref())
+                .map(|a| format!(" ({a})"))
+                .unwrap_or_default();
             finding = Some(
-                f.evidence("nic", format!("{} / {}", nic.meta.name, cfg.name), Some(cfg.origin.clone()))
-                    .evidence("public ip", format!("{pip_name}{address}"), pip.map(|p| p.meta.origin.clone())),
+                f.evidence(
+                    "nic",
+                    format!("{} / {}", nic.meta.name, cfg.name),
+                    Some(cfg.origin.clone()),
+                )
+                .evidence(
+                    "public ip",
+                    format!("{pip_name}{address}"),
+                    pip.map(|p| p.meta.origin.clone()),
+                ),
             );
         }
     }

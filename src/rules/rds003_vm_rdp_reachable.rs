@@ -20,7 +20,8 @@ static META: RuleMeta = RuleMeta {
     id: "RDS003",
     name: "vm-rdp-reachable",
     severity: Severity::Critical,
-    short: "RDP (3389) on the VM is reachable from the internet: a public entry point and every NSG on the path let it in.",
+    short:
+        "RDP (3389) on the VM is reachable from the internet: a public entry point and every NSG on the path let it in.",
     guidance: "Your VMs don't need a public IP address, and you don't need to use network security groups to \
                expose access to RDP on TCP port 3389.",
     help: include_str!("../../rules/RDS003.md"),
@@ -92,10 +93,19 @@ fn check_vm(env: &Environment, vm: &Vm) -> Outcomes {
             &META,
             subject(),
             first.origin.clone(),
-            format!("RDP port {RDP_PORT} on VM '{}' is reachable from the internet ({} path{})", vm.meta.name, open_paths.len(), if open_paths.len() == 1 { "" } else { "s" }),
+            format!(
+                "RDP port {RDP_PORT} on VM '{}' is reachable from the internet ({} path{})",
+                vm.meta.name,
+                open_paths.len(),
+                if open_paths.len() == 1 { "" } else { "s" }
+            ),
         );
         for (entry, open, rules) in &open_paths {
-            f = f.evidence("path", format!("{} — open to {open}", entry.describe), Some(entry.origin.clone()));
+            f = f.evidence(
+                "path",
+                format!("{} — open to {open}", entry.describe),
+                Some(entry.origin.clone()),
+            );
             for r in rules {
                 f = f.evidence("nsg", r.clone(), None);
             }
@@ -104,7 +114,12 @@ fn check_vm(env: &Environment, vm: &Vm) -> Outcomes {
     } else if !unknown.is_empty() {
         unknown.sort();
         unknown.dedup();
-        out.not_evaluated.push(NotEvaluated::new(&META, subject(), unknown.join("; "), Some(vm.meta.origin.clone())));
+        out.not_evaluated.push(NotEvaluated::new(
+            &META,
+            subject(),
+            unknown.join("; "),
+            Some(vm.meta.origin.clone()),
+        ));
     }
     out
 }
@@ -114,12 +129,25 @@ fn check_vm(env: &Environment, vm: &Vm) -> Outcomes {
 fn entries(env: &Environment, nic: &Nic, cfg: &IpConfig) -> Result<Vec<Entry>, String> {
     let mut out = Vec::new();
     if let Some(r) = &cfg.public_ip {
-        let key = r.key().ok_or_else(|| format!("NIC '{}' public IP reference is unresolved", nic.meta.name))?;
+        let key = r
+            .key()
+            .ok_or_else(|| format!("NIC '{}' public IP reference is unresolved", nic.meta.name))?;
         let pip = env.public_ips.get(&key);
         // A public IP not in the inventory: its SKU is unknown, so a path without NSGs cannot be judged.
-        let no_nsg = pip.map(|p| if p.is_standard() { NoNsgPolicy::Closed } else { NoNsgPolicy::Open });
-        let name = pip.map_or_else(|| crate::model::last_segment(r.describe()).to_string(), |p| p.meta.name.clone());
-        let sku = pip.and_then(|p| p.sku.clone()).unwrap_or_else(|| "no sku: Basic".into());
+        let no_nsg = pip.map(|p| {
+            if p.is_standard() {
+                NoNsgPolicy::Closed
+            } else {
+                NoNsgPolicy::Open
+            }
+        });
+        let name = pip.map_or_else(
+            || crate::model::last_segment(r.describe()).to_string(),
+            |p| p.meta.name.clone(),
+        );
+        let sku = pip
+            .and_then(|p| p.sku.clone())
+            .unwrap_or_else(|| "no sku: Basic".into());
         out.push(Entry {
             describe: format!("public IP {name} ({sku}) -> NIC {} / {}", nic.meta.name, cfg.name),
             origin: cfg.fields.child("publicIPAddress"),
@@ -128,7 +156,11 @@ fn entries(env: &Environment, nic: &Nic, cfg: &IpConfig) -> Result<Vec<Entry>, S
         });
     }
     for lb in env.load_balancers.values() {
-        for rule in lb.rules.iter().filter(|r| targets(lb, r, cfg) && lb_backend_port_covers(r.backend_port, RDP_PORT)) {
+        for rule in lb
+            .rules
+            .iter()
+            .filter(|r| targets(lb, r, cfg) && lb_backend_port_covers(r.backend_port, RDP_PORT))
+        {
             if !lb.rule_is_public(rule) {
                 continue;
             }
@@ -150,7 +182,11 @@ fn entries(env: &Environment, nic: &Nic, cfg: &IpConfig) -> Result<Vec<Entry>, S
                 ),
                 origin: rule.fields.child("backendPort"),
                 transports,
-                no_nsg: Some(if lb.is_standard() { NoNsgPolicy::Closed } else { NoNsgPolicy::Open }),
+                no_nsg: Some(if lb.is_standard() {
+                    NoNsgPolicy::Closed
+                } else {
+                    NoNsgPolicy::Open
+                }),
             });
         }
     }
@@ -160,7 +196,9 @@ fn entries(env: &Environment, nic: &Nic, cfg: &IpConfig) -> Result<Vec<Entry>, S
 /// Whether a load balancer rule forwards to this ipConfiguration (NAT rule target, or pool membership
 /// listed on either side).
 fn targets(lb: &LoadBalancer, rule: &LbRule, cfg: &IpConfig) -> bool {
-    let Some(cfg_key) = cfg.id.as_deref().map(Key::new) else { return false };
+    let Some(cfg_key) = cfg.id.as_deref().map(Key::new) else {
+        return false;
+    };
     let is_cfg = |r: &Ref| r.key().as_ref() == Some(&cfg_key);
     if rule.backend_ip_config.as_ref().is_some_and(is_cfg) {
         return true;
@@ -172,12 +210,12 @@ fn targets(lb: &LoadBalancer, rule: &LbRule, cfg: &IpConfig) -> bool {
     }
     rule.backend_pools.iter().filter_map(Ref::key).any(|pool_key| {
         cfg.backend_pools.iter().any(|p| p.key().as_ref() == Some(&pool_key))
-            || lb.backend_pools.iter().any(|p| {
-                p.id.as_deref().map(Key::new).as_ref() == Some(&pool_key) && p.ip_configs.iter().any(is_cfg)
-            })
+            || lb
+                .backend_pools
+                .iter()
+                .any(|p| p.id.as_deref().map(Key::new).as_ref() == Some(&pool_key) && p.ip_configs.iter().any(is_cfg))
     })
 }
-
 
 /// The NSGs on the path: (subnet NSG, NIC NSG), `None` where there is none. Missing ones are reported
 /// as `Err` unless a known NSG closes the path (decided in `judge`).
@@ -196,7 +234,10 @@ fn path_nsgs<'e>(env: &'e Environment, nic: &'e Nic, cfg: &IpConfig) -> Result<P
         }
         found
     };
-    let subnet_ref = cfg.subnet.as_ref().ok_or_else(|| format!("NIC '{}' / {} names no subnet", nic.meta.name, cfg.name))?;
+    let subnet_ref = cfg
+        .subnet
+        .as_ref()
+        .ok_or_else(|| format!("NIC '{}' / {} names no subnet", nic.meta.name, cfg.name))?;
     let subnet_nsg = match subnet_ref.key().and_then(|k| env.subnets.get(&k)) {
         Some(subnet) => subnet.nsg.as_ref().and_then(|r| lookup(r, "subnet", &mut missing)),
         None => {
@@ -205,7 +246,11 @@ fn path_nsgs<'e>(env: &'e Environment, nic: &'e Nic, cfg: &IpConfig) -> Result<P
         }
     };
     let nic_nsg = nic.nsg.as_ref().and_then(|r| lookup(r, "NIC", &mut missing));
-    Ok(PathNsgs { subnet: subnet_nsg, nic: nic_nsg, missing })
+    Ok(PathNsgs {
+        subnet: subnet_nsg,
+        nic: nic_nsg,
+        missing,
+    })
 }
 
 enum Judged {
@@ -215,14 +260,19 @@ enum Judged {
 }
 
 fn judge(nsgs: &PathNsgs<'_>, cfg: &IpConfig, entry: &Entry) -> Judged {
-    let target = Target { private_ips: cfg.private_ip.into_iter().collect(), asgs: asg_keys(cfg) };
+    let target = Target {
+        private_ips: cfg.private_ip.into_iter().collect(),
+        asgs: asg_keys(cfg),
+    };
     let subnet_specs = nsgs.subnet.map(Nsg::specs);
     let nic_specs = nsgs.nic.map(Nsg::specs);
     let no_known_nsg = nsgs.subnet.is_none() && nsgs.nic.is_none();
     let policy = match entry.no_nsg {
         Some(p) => p,
         None if no_known_nsg && nsgs.missing.is_empty() => {
-            return Judged::Unknown("the public IP is not in the inventory, and its SKU decides a path without NSG".into())
+            return Judged::Unknown(
+                "the public IP is not in the inventory, and its SKU decides a path without NSG".into(),
+            )
         }
         // Irrelevant: with an NSG on the path the SKU does not matter.
         None => NoNsgPolicy::Open,
@@ -237,7 +287,10 @@ fn judge(nsgs: &PathNsgs<'_>, cfg: &IpConfig, entry: &Entry) -> Judged {
 }
 
 fn asg_keys(cfg: &IpConfig) -> Option<Vec<String>> {
-    cfg.asgs.iter().map(|r| r.key().map(|k| k.as_str().to_string())).collect()
+    cfg.asgs
+        .iter()
+        .map(|r| r.key().map(|k| k.as_str().to_string()))
+        .collect()
 }
 
 fn describe_open(v: &PathVerdict, transports: &[Transport]) -> String {
@@ -260,7 +313,12 @@ fn describe_rules(nsgs: &PathNsgs<'_>, v: &PathVerdict) -> Vec<String> {
                     .per_transport
                     .iter()
                     .flat_map(|t| t.allowed_by.iter())
-                    .map(|&i| format!("{}/{} (priority {})", nsg.meta.name, nsg.rules[i].name, nsg.rules[i].spec.priority))
+                    .map(|&i| {
+                        format!(
+                            "{}/{} (priority {})",
+                            nsg.meta.name, nsg.rules[i].name, nsg.rules[i].spec.priority
+                        )
+                    })
                     .collect();
                 names.sort();
                 names.dedup();

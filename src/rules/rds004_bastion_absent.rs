@@ -28,25 +28,46 @@ impl Rule for Rds004 {
         for (vnet_key, vms) in vnets_to_judge(env) {
             let names: Vec<&str> = vms.iter().map(|v| v.meta.name.as_str()).collect();
             let Some(vnet) = env.vnets.get(&vnet_key) else {
-                let reason = format!("VNet known only by reference (from VM {}); export it to judge Bastion", names.join(", "));
-                out.not_evaluated.push(NotEvaluated::new(&META, Subject::resource(vnet_key.as_str()), reason, None));
+                let reason = format!(
+                    "VNet known only by reference (from VM {}); export it to judge Bastion",
+                    names.join(", ")
+                );
+                out.not_evaluated.push(NotEvaluated::new(
+                    &META,
+                    Subject::resource(vnet_key.as_str()),
+                    reason,
+                    None,
+                ));
                 continue;
             };
             match served(env, &vnet_key) {
                 Served::Yes => {}
                 Served::Unknown(why) => {
                     let subject = Subject::resource(&vnet.meta.id);
-                    out.not_evaluated.push(NotEvaluated::new(&META, subject, why, Some(vnet.meta.origin.clone())));
+                    out.not_evaluated
+                        .push(NotEvaluated::new(&META, subject, why, Some(vnet.meta.origin.clone())));
                 }
                 Served::No => out.findings.push(
                     Finding::new(
                         &META,
                         Subject::resource(&vnet.meta.id),
                         vnet.meta.origin.child("name"),
-                        format!("VNet '{}' holds {} but no Azure Bastion serves it", vnet.meta.name, names.join(", ")),
+                        format!(
+                            "VNet '{}' holds {} but no Azure Bastion serves it",
+                            vnet.meta.name,
+                            names.join(", ")
+                        ),
                     )
                     .evidence("vms", names.join(", "), None)
-                    .evidence("peered vnets", peers(env, &vnet_key).iter().map(Key::as_str).collect::<Vec<_>>().join(", "), None),
+                    .evidence(
+                        "peered vnets",
+                        peers(env, &vnet_key)
+                            .iter()
+                            .map(Key::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        None,
+                    ),
                 ),
             }
         }
@@ -56,8 +77,11 @@ impl Rule for Rds004 {
 /// VNets holding a VM with an RDS or NPS role; when no VM has a known role, any Windows VM counts.
 fn vnets_to_judge(env: &Environment) -> BTreeMap<Key, Vec<&Vm>> {
     let with_roles: Vec<&Vm> = env.vms.values().filter(|vm| !vm_roles(env, vm).is_empty()).collect();
-    let vms: Vec<&Vm> =
-        if with_roles.is_empty() { env.vms.values().filter(|vm| vm.is_windows()).collect() } else { with_roles };
+    let vms: Vec<&Vm> = if with_roles.is_empty() {
+        env.vms.values().filter(|vm| vm.is_windows()).collect()
+    } else {
+        with_roles
+    };
     let mut out: BTreeMap<Key, Vec<&Vm>> = BTreeMap::new();
     for vm in vms {
         for (_, nic) in vm_nics(env, vm) {
@@ -83,8 +107,10 @@ enum Served {
 fn served(env: &Environment, vnet: &Key) -> Served {
     let mut candidates = peers(env, vnet);
     candidates.push(vnet.clone());
-    let bastion_subnets: Vec<Key> =
-        candidates.iter().map(|v| Key::new(&format!("{}/subnets/azurebastionsubnet", v.as_str()))).collect();
+    let bastion_subnets: Vec<Key> = candidates
+        .iter()
+        .map(|v| Key::new(&format!("{}/subnets/azurebastionsubnet", v.as_str())))
+        .collect();
     let mut unresolved = Vec::new();
     for b in env.bastions.values() {
         let refs = b.subnets.iter().chain(b.vnet.iter());

@@ -27,15 +27,23 @@ impl Rule for Rds005 {
     }
 
     fn check(&self, env: &Environment, out: &mut Outcomes) {
-        for subnet in env.subnets.values().filter(|s| s.name.eq_ignore_ascii_case("AzureBastionSubnet")) {
+        for subnet in env
+            .subnets
+            .values()
+            .filter(|s| s.name.eq_ignore_ascii_case("AzureBastionSubnet"))
+        {
             let subject = Subject::resource(&subnet.id);
             if subnet.prefixes.is_empty() {
                 let reason = "the subnet's address prefix is not in the export";
-                out.not_evaluated.push(NotEvaluated::new(&META, subject, reason, Some(subnet.origin.clone())));
+                out.not_evaluated
+                    .push(NotEvaluated::new(&META, subject, reason, Some(subnet.origin.clone())));
                 continue;
             }
-            let small: Vec<&IpNet> =
-                subnet.prefixes.iter().filter(|p| matches!(p, IpNet::V4(n) if n.prefix_len() > MAX_PREFIX_LEN)).collect();
+            let small: Vec<&IpNet> = subnet
+                .prefixes
+                .iter()
+                .filter(|p| matches!(p, IpNet::V4(n) if n.prefix_len() > MAX_PREFIX_LEN))
+                .collect();
             if let Some(first) = small.first() {
                 let at = subnet.prefix_origin.clone().unwrap_or_else(|| subnet.origin.clone());
                 out.findings.push(

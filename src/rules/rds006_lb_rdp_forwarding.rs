@@ -30,7 +30,11 @@ impl Rule for Rds006 {
                 if !carries_rdp || !lb_backend_port_covers(rule.backend_port, RDP_PORT) || !lb.rule_is_public(rule) {
                     continue;
                 }
-                let port = if rule.backend_port == 0 { "every port (HA ports)".to_string() } else { rule.backend_port.to_string() };
+                let port = if rule.backend_port == 0 {
+                    "every port (HA ports)".to_string()
+                } else {
+                    rule.backend_port.to_string()
+                };
                 out.findings.push(
                     Finding::new(
                         &META,

@@ -36,7 +36,11 @@ impl Rule for Rds010 {
     }
 
     fn check(&self, env: &Environment, out: &mut Outcomes) {
-        for host in env.hosts.values().filter(|h| host_roles(env, h).contains(Role::SessionHost)) {
+        for host in env
+            .hosts
+            .values()
+            .filter(|h| host_roles(env, h).contains(Role::SessionHost))
+        {
             check_host(host, out);
         }
     }
@@ -55,7 +59,11 @@ fn check_host(host: &Host, out: &mut Outcomes) {
             (*value, origin.clone(), note)
         }
         (_, None) => {
-            out.not_evaluated.push(missing_evidence(&META, host, "licensing-core.reg (RCM\\Licensing Core)"));
+            out.not_evaluated.push(missing_evidence(
+                &META,
+                host,
+                "licensing-core.reg (RCM\\Licensing Core)",
+            ));
             return;
         }
     };
@@ -65,7 +73,11 @@ fn check_host(host: &Host, out: &mut Outcomes) {
                 &META,
                 Subject::host(&host.name),
                 origin.clone(),
-                format!("RD licensing mode on session host {} is {}, not Per Device", host.name, mode_name(mode)),
+                format!(
+                    "RD licensing mode on session host {} is {}, not Per Device",
+                    host.name,
+                    mode_name(mode)
+                ),
             )
             .evidence(source, mode_name(mode), Some(origin)),
         );

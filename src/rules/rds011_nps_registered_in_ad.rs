@@ -26,11 +26,17 @@ impl Rule for Rds011 {
         for host in nps_servers(env, &META, out) {
             let account = format!("{}$", host.name);
             let member = host.ras_and_ias_members.as_ref().map(|m| {
-                let found = m.value.iter().any(|n| n.eq_ignore_ascii_case(&host.name) || n.eq_ignore_ascii_case(&account));
+                let found = m
+                    .value
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(&host.name) || n.eq_ignore_ascii_case(&account));
                 (found, m.origin.clone())
             });
             // A registeredserver text that says neither yes nor no is not evidence.
-            let registered = host.registered.as_ref().and_then(|r| r.value.map(|v| (v, r.origin.clone())));
+            let registered = host
+                .registered
+                .as_ref()
+                .and_then(|r| r.value.map(|v| (v, r.origin.clone())));
             let facts: Vec<(bool, crate::source::Origin)> = [member, registered].into_iter().flatten().collect();
             if facts.is_empty() {
                 let file = "ras-and-ias-servers.json (or a conclusive nps-registeredserver.txt)";
@@ -41,9 +47,16 @@ impl Rule for Rds011 {
                         &META,
                         Subject::host(&host.name),
                         origin.clone(),
-                        format!("NPS server {} is registered in Active Directory (RAS and IAS Servers)", host.name),
+                        format!(
+                            "NPS server {} is registered in Active Directory (RAS and IAS Servers)",
+                            host.name
+                        ),
                     )
-                    .evidence("evidence", "member of RAS and IAS Servers, or registered per netsh", Some(origin)),
+                    .evidence(
+                        "evidence",
+                        "member of RAS and IAS Servers, or registered per netsh",
+                        Some(origin),
+                    ),
                 );
             }
         }

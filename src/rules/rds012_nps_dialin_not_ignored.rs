@@ -34,7 +34,11 @@ impl Rule for Rds012 {
                     continue;
                 }
                 let origin = nps.origin(profile.ignore_span.as_ref().unwrap_or(&profile.span));
-                let state = if profile.ignore_user_dialin.is_some() { "unchecked" } else { "absent (unchecked)" };
+                let state = if profile.ignore_user_dialin.is_some() {
+                    "unchecked"
+                } else {
+                    "absent (unchecked)"
+                };
                 out.findings.push(
                     Finding::new(
                         &META,
@@ -46,7 +50,15 @@ impl Rule for Rds012 {
                         ),
                     )
                     .discriminator(policy.name.clone())
-                    .evidence("policy", format!("{} (sequence {})", policy.name, policy.sequence.map_or("?".into(), |s| s.to_string())), Some(nps.origin(&policy.span)))
+                    .evidence(
+                        "policy",
+                        format!(
+                            "{} (sequence {})",
+                            policy.name,
+                            policy.sequence.map_or("?".into(), |s| s.to_string())
+                        ),
+                        Some(nps.origin(&policy.span)),
+                    )
                     .evidence("msIgnoreUserDialinProperties", state, None),
                 );
             }

@@ -32,7 +32,11 @@ impl Rule for Rds013 {
                 Some(Fact { value: Some(t), origin }) => (*t, origin.clone()),
                 Some(Fact { value: None, .. }) => continue, // the IAS service is not installed
                 None => {
-                    out.not_evaluated.push(missing_evidence(&META, host, "sc-qsidtype-ias.txt (or ias-service.reg)"));
+                    out.not_evaluated.push(missing_evidence(
+                        &META,
+                        host,
+                        "sc-qsidtype-ias.txt (or ias-service.reg)",
+                    ));
                     continue;
                 }
             };
@@ -40,14 +44,21 @@ impl Rule for Rds013 {
                 continue;
             }
             let Some(build) = &host.os_build else {
-                out.not_evaluated.push(missing_evidence(&META, host, "os.json (the OS build decides the severity)"));
+                out.not_evaluated.push(missing_evidence(
+                    &META,
+                    host,
+                    "os.json (the OS build decides the severity)",
+                ));
                 continue;
             };
             let mut f = Finding::new(
                 &META,
                 Subject::host(&host.name),
                 origin.clone(),
-                format!("IAS service SID type on NPS server {} is {sid_type:?}, not UNRESTRICTED", host.name),
+                format!(
+                    "IAS service SID type on NPS server {} is {sid_type:?}, not UNRESTRICTED",
+                    host.name
+                ),
             )
             .evidence("SID type", format!("{sid_type:?}"), Some(origin))
             .evidence("OS build", build.value.to_string(), Some(build.origin.clone()));

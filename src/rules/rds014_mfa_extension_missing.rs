@@ -25,13 +25,23 @@ impl Rule for Rds014 {
     fn check(&self, env: &Environment, out: &mut Outcomes) {
         for host in nps_servers(env, &META, out) {
             let Some(dlls) = &host.auth_dlls else {
-                out.not_evaluated.push(missing_evidence(&META, host, "authsrv-parameters.reg (AuthSrv\\Parameters)"));
+                out.not_evaluated.push(missing_evidence(
+                    &META,
+                    host,
+                    "authsrv-parameters.reg (AuthSrv\\Parameters)",
+                ));
                 continue;
             };
             if dlls.value.has_mfa_extension() {
                 continue;
             }
-            let list = |l: &[String]| if l.is_empty() { "(none)".to_string() } else { l.join("; ") };
+            let list = |l: &[String]| {
+                if l.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    l.join("; ")
+                }
+            };
             out.findings.push(
                 Finding::new(
                     &META,

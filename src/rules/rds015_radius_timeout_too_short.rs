@@ -26,12 +26,20 @@ impl Rule for Rds015 {
     }
 
     fn check(&self, env: &Environment, out: &mut Outcomes) {
-        for host in env.hosts.values().filter(|h| host_roles(env, h).contains(Role::Gateway)) {
+        for host in env
+            .hosts
+            .values()
+            .filter(|h| host_roles(env, h).contains(Role::Gateway))
+        {
             let Some(nps) = &host.nps else {
                 out.not_evaluated.push(missing_evidence(&META, host, "nps-config.xml"));
                 continue;
             };
-            let groups = nps.config.radius_server_groups.iter().filter(|g| g.name.eq_ignore_ascii_case(TS_GATEWAY_GROUP));
+            let groups = nps
+                .config
+                .radius_server_groups
+                .iter()
+                .filter(|g| g.name.eq_ignore_ascii_case(TS_GATEWAY_GROUP));
             for server in groups.flat_map(|g| &g.servers) {
                 let (timeout, blackout) = (server.effective_timeout(), server.effective_blackout());
                 let problem = if timeout < MIN_TIMEOUT {
@@ -41,7 +49,11 @@ impl Rule for Rds015 {
                 } else {
                     continue;
                 };
-                let span = if timeout < MIN_TIMEOUT { &server.timeout_span } else { &server.blackout_span };
+                let span = if timeout < MIN_TIMEOUT {
+                    &server.timeout_span
+                } else {
+                    &server.blackout_span
+                };
                 let origin = nps.origin(span.as_ref().unwrap_or(&server.span));
                 let shown = |v: Option<u32>, eff: u32| v.map_or(format!("{eff} (default)"), |v| v.to_string());
                 out.findings.push(
@@ -49,7 +61,10 @@ impl Rule for Rds015 {
                         &META,
                         Subject::host(&host.name),
                         origin,
-                        format!("RADIUS server {} of {TS_GATEWAY_GROUP} on {}: {problem}", server.name, host.name),
+                        format!(
+                            "RADIUS server {} of {TS_GATEWAY_GROUP} on {}: {problem}",
+                            server.name, host.name
+                        ),
                     )
                     .discriminator(server.name.clone())
                     .evidence("Timeout", shown(server.timeout, timeout), None)

@@ -13,7 +13,8 @@ static META: RuleMeta = RuleMeta {
     name: "rdg-local-nps",
     severity: Severity::Medium,
     short: "The RD Gateway stores its connection authorization policies locally instead of using the central NPS.",
-    guidance: "Integrate your Remote Desktop Gateway with Microsoft Entra multifactor authentication using the NPS extension.",
+    guidance:
+        "Integrate your Remote Desktop Gateway with Microsoft Entra multifactor authentication using the NPS extension.",
     help: include_str!("../../rules/RDS016.md"),
     tags: &["host", "rd-gateway", "nps", "mfa"],
 };
@@ -24,7 +25,11 @@ impl Rule for Rds016 {
     }
 
     fn check(&self, env: &Environment, out: &mut Outcomes) {
-        for host in env.hosts.values().filter(|h| host_roles(env, h).contains(Role::Gateway)) {
+        for host in env
+            .hosts
+            .values()
+            .filter(|h| host_roles(env, h).contains(Role::Gateway))
+        {
             let Some(nps) = &host.nps else {
                 out.not_evaluated.push(missing_evidence(&META, host, "nps-config.xml"));
                 continue;

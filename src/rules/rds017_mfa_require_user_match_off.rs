@@ -33,12 +33,19 @@ impl Rule for Rds017 {
                         &META,
                         Subject::host(&host.name),
                         origin.clone(),
-                        format!("REQUIRE_USER_MATCH is FALSE on NPS server {}: users without MFA pass", host.name),
+                        format!(
+                            "REQUIRE_USER_MATCH is FALSE on NPS server {}: users without MFA pass",
+                            host.name
+                        ),
                     )
                     .evidence("REQUIRE_USER_MATCH", v.clone(), Some(origin.clone())),
                 ),
                 Some(_) => {} // TRUE, or absent (which means TRUE)
-                None => out.not_evaluated.push(missing_evidence(&META, host, "azuremfa.reg (HKLM\\SOFTWARE\\Microsoft\\AzureMfa)")),
+                None => out.not_evaluated.push(missing_evidence(
+                    &META,
+                    host,
+                    "azuremfa.reg (HKLM\\SOFTWARE\\Microsoft\\AzureMfa)",
+                )),
             }
         }
     }

@@ -23,9 +23,17 @@ impl Rule for Rds018 {
     }
 
     fn check(&self, env: &Environment, out: &mut Outcomes) {
-        for host in env.hosts.values().filter(|h| host_roles(env, h).contains(Role::Gateway)) {
+        for host in env
+            .hosts
+            .values()
+            .filter(|h| host_roles(env, h).contains(Role::Gateway))
+        {
             let Some(dlls) = &host.auth_dlls else {
-                out.not_evaluated.push(missing_evidence(&META, host, "authsrv-parameters.reg (AuthSrv\\Parameters)"));
+                out.not_evaluated.push(missing_evidence(
+                    &META,
+                    host,
+                    "authsrv-parameters.reg (AuthSrv\\Parameters)",
+                ));
                 continue;
             };
             if !dlls.value.has_mfa_extension() {

@@ -33,7 +33,10 @@ impl Rule for Rds020 {
             };
             let (what, severity) = match build.value {
                 b if b < BUILD_2016 => ("older than Windows Server 2016", META.severity),
-                b if b > BUILD_2019 => ("newer than Windows Server 2019 (not validated by the guidance)", Severity::Info),
+                b if b > BUILD_2019 => (
+                    "newer than Windows Server 2019 (not validated by the guidance)",
+                    Severity::Info,
+                ),
                 _ => continue,
             };
             let caption = host.os_caption.clone().unwrap_or_else(|| "Windows".into());
@@ -43,7 +46,11 @@ impl Rule for Rds020 {
                 build.origin.clone(),
                 format!("{} runs {caption} (build {}), {what}", host.name, build.value),
             )
-            .evidence("OS", format!("{caption} build {}", build.value), Some(build.origin.clone()));
+            .evidence(
+                "OS",
+                format!("{caption} build {}", build.value),
+                Some(build.origin.clone()),
+            );
             f.severity = severity;
             out.findings.push(f);
         }

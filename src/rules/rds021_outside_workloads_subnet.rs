@@ -24,12 +24,21 @@ impl Rule for Rds021 {
     }
 
     fn check(&self, env: &Environment, out: &mut Outcomes) {
-        let ds_subnets: Vec<Key> = env.domain_services.values().flat_map(|d| d.subnets.iter().filter_map(|r| r.key())).collect();
+        let ds_subnets: Vec<Key> = env
+            .domain_services
+            .values()
+            .flat_map(|d| d.subnets.iter().filter_map(|r| r.key()))
+            .collect();
         let ds_vnets: Vec<Key> = ds_subnets.iter().filter_map(Key::parent).collect();
         for vm in env.vms.values().filter(|vm| !vm_roles(env, vm).is_empty()) {
             if ds_subnets.is_empty() {
                 let reason = "no Domain Services resource (az ad ds list) with its subnet is in the inventory";
-                out.not_evaluated.push(NotEvaluated::new(&META, Subject::resource(&vm.meta.id), reason, Some(vm.meta.origin.clone())));
+                out.not_evaluated.push(NotEvaluated::new(
+                    &META,
+                    Subject::resource(&vm.meta.id),
+                    reason,
+                    Some(vm.meta.origin.clone()),
+                ));
                 continue;
             }
             check_vm(env, vm, &ds_subnets, &ds_vnets, out);
@@ -40,15 +49,25 @@ impl Rule for Rds021 {
 fn check_vm(env: &Environment, vm: &Vm, ds_subnets: &[Key], ds_vnets: &[Key], out: &mut Outcomes) {
     for (_, nic) in vm_nics(env, vm) {
         for cfg in &nic.ip_configs {
-            let Some(subnet) = cfg.subnet.as_ref().and_then(|r| r.key()) else { continue };
+            let Some(subnet) = cfg.subnet.as_ref().and_then(|r| r.key()) else {
+                continue;
+            };
             let Some(vnet) = subnet.parent() else { continue };
             let problem = if ds_subnets.contains(&subnet) {
                 "is in the managed domain's own subnet"
             } else if ds_vnets.contains(&vnet) || peers(env, &vnet).iter().any(|p| ds_vnets.contains(p)) {
                 continue;
             } else if !env.vnets.contains_key(&vnet) && !ds_vnets.iter().any(|d| env.vnets.contains_key(d)) {
-                let reason = format!("neither VNet {} nor the Domain Services VNet is in the inventory", vnet.as_str());
-                out.not_evaluated.push(NotEvaluated::new(&META, Subject::resource(&vm.meta.id), reason, Some(cfg.origin.clone())));
+                let reason = format!(
+                    "neither VNet {} nor the Domain Services VNet is in the inventory",
+                    vnet.as_str()
+                );
+                out.not_evaluated.push(NotEvaluated::new(
+                    &META,
+                    Subject::resource(&vm.meta.id),
+                    reason,
+                    Some(cfg.origin.clone()),
+                ));
                 continue;
             } else {
                 "is in a VNet that is neither the Domain Services VNet nor peered with it"
@@ -60,7 +79,11 @@ fn check_vm(env: &Environment, vm: &Vm, ds_subnets: &[Key], ds_vnets: &[Key], ou
                     cfg.fields.child("subnet"),
                     format!("VM '{}' (NIC {} / {}) {problem}", vm.meta.name, nic.meta.name, cfg.name),
                 )
-                .evidence("subnet", cfg.subnet.as_ref().map_or("", |r| r.describe()).to_string(), Some(cfg.origin.clone())),
+                .evidence(
+                    "subnet",
+                    cfg.subnet.as_ref().map_or("", |r| r.describe()).to_string(),
+                    Some(cfg.origin.clone()),
+                ),
             );
             return;
         }

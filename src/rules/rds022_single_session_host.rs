@@ -43,7 +43,10 @@ impl Rule for Rds022 {
                 &META,
                 subject.clone(),
                 origin.clone(),
-                format!("{} is the only RD Session Host: add a second one for redundancy", subject.id),
+                format!(
+                    "{} is the only RD Session Host: add a second one for redundancy",
+                    subject.id
+                ),
             ));
         }
     }

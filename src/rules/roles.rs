@@ -13,8 +13,14 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] =
-        [Role::SessionHost, Role::Gateway, Role::ConnectionBroker, Role::WebAccess, Role::Licensing, Role::Nps];
+    pub const ALL: [Role; 6] = [
+        Role::SessionHost,
+        Role::Gateway,
+        Role::ConnectionBroker,
+        Role::WebAccess,
+        Role::Licensing,
+        Role::Nps,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -28,7 +34,9 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str().eq_ignore_ascii_case(s.trim()))
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(s.trim()))
     }
 }
 

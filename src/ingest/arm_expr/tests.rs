@@ -74,18 +74,12 @@ fn literals_and_quote_escape() {
 
 #[test]
 fn parameters_use_default_value() {
-    assert_eq!(
-        value("[parameters('networkSecurityGroups_nsg_name')]"),
-        json!("nsg1")
-    );
+    assert_eq!(value("[parameters('networkSecurityGroups_nsg_name')]"), json!("nsg1"));
     assert_eq!(value("[parameters('count')]"), json!(3));
     // ARM names and functions are case-insensitive.
     assert_eq!(value("[PARAMETERS('VNET')]"), json!("vnet1"));
     assert_eq!(value("[parameters('fromVariable')]"), json!("rds"));
-    assert_eq!(
-        value("[parameters('tags')]"),
-        json!({"env": "prod", "n": [1]})
-    );
+    assert_eq!(value("[parameters('tags')]"), json!({"env": "prod", "n": [1]}));
     assert!(unresolved("[parameters('exprTags')]").contains("inside array or object"));
 }
 
@@ -107,10 +101,7 @@ fn variables_resolve_recursively() {
         value("[variables('subnetId')]"),
         json!("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/workloads")
     );
-    assert_eq!(
-        value("[variables('literal')]"),
-        json!("[not an expression]")
-    );
+    assert_eq!(value("[variables('literal')]"), json!("[not an expression]"));
     assert_eq!(value("[variables('list')]"), json!(["rds", 1]));
     assert!(unresolved("[variables('exprList')]").contains("inside array or object"));
 }
@@ -169,10 +160,7 @@ fn resource_id_leading_scope_arguments() {
         value("[resourceId('sub1', 'rg2', 'Microsoft.Network/publicIPAddresses', 'pip')]"),
         json!("/subscriptions/sub1/resourceGroups/rg2/providers/Microsoft.Network/publicIPAddresses/pip")
     );
-    assert!(
-        unresolved("[resourceId('x', 's', 'g', 'Microsoft.Network/publicIPAddresses', 'p')]")
-            .contains("too many")
-    );
+    assert!(unresolved("[resourceId('x', 's', 'g', 'Microsoft.Network/publicIPAddresses', 'p')]").contains("too many"));
 }
 
 #[test]
@@ -182,32 +170,19 @@ fn resource_id_rejects_mismatches() {
             .contains("needs 2 name(s), got 1")
     );
     assert!(
-        unresolved("[resourceId('Microsoft.Network/virtualNetworks', 'a', 'b')]")
-            .contains("needs 1 name(s), got 2")
+        unresolved("[resourceId('Microsoft.Network/virtualNetworks', 'a', 'b')]").contains("needs 1 name(s), got 2")
     );
     assert!(unresolved("[resourceId('vnet', 'sub')]").contains("no resource type"));
     assert!(unresolved("[resourceId('/virtualNetworks', 'a')]").contains("invalid resource type"));
-    assert!(unresolved("[resourceId('Microsoft.Network//x', 'a', 'b')]")
-        .contains("invalid resource type"));
+    assert!(unresolved("[resourceId('Microsoft.Network//x', 'a', 'b')]").contains("invalid resource type"));
+    assert!(unresolved("[resourceId('Microsoft.Network/virtualNetworks', '')]").contains("invalid resource name"));
+    assert!(unresolved("[resourceId('Microsoft.Network/virtualNetworks', 'a/b')]").contains("invalid resource name"));
+    assert!(unresolved("[resourceId('', 'Microsoft.Network/virtualNetworks', 'a')]").contains("empty"));
+    assert!(unresolved("[resourceId('Microsoft.Network/virtualNetworks', 3)]").contains("must be strings"));
     assert!(
-        unresolved("[resourceId('Microsoft.Network/virtualNetworks', '')]")
-            .contains("invalid resource name")
+        unresolved("[resourceId('Microsoft.Network/virtualNetworks', parameters('noDefault'))]")
+            .contains("no defaultValue")
     );
-    assert!(
-        unresolved("[resourceId('Microsoft.Network/virtualNetworks', 'a/b')]")
-            .contains("invalid resource name")
-    );
-    assert!(
-        unresolved("[resourceId('', 'Microsoft.Network/virtualNetworks', 'a')]").contains("empty")
-    );
-    assert!(
-        unresolved("[resourceId('Microsoft.Network/virtualNetworks', 3)]")
-            .contains("must be strings")
-    );
-    assert!(unresolved(
-        "[resourceId('Microsoft.Network/virtualNetworks', parameters('noDefault'))]"
-    )
-    .contains("no defaultValue"));
 }
 
 #[test]

@@ -193,23 +193,10 @@ fn nsg_with_inline_rule_is_rest_shaped() {
     assert_eq!(rule["properties"]["protocol"], "TCP");
     assert_eq!(rule["properties"]["priority"], 100);
     assert_eq!(rule["properties"]["sourcePortRanges"], json!([]));
-    let keys: Vec<&str> = nsg
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys: Vec<&str> = nsg.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         keys,
-        [
-            "type",
-            "apiVersion",
-            "name",
-            "location",
-            "tags",
-            "properties",
-            "id"
-        ]
+        ["type", "apiVersion", "name", "location", "tags", "properties", "id"]
     );
 }
 
@@ -217,10 +204,7 @@ fn nsg_with_inline_rule_is_rest_shaped() {
 fn separate_rule_resource_gets_the_same_id_as_the_inline_rule() {
     let all = expanded();
     let rule = find(&all, "/resources/1");
-    assert_eq!(
-        rule["type"],
-        "Microsoft.Network/networkSecurityGroups/securityRules"
-    );
+    assert_eq!(rule["type"], "Microsoft.Network/networkSecurityGroups/securityRules");
     assert_eq!(rule["name"], "nsg-rds/RDP");
     assert_eq!(
         rule["id"],
@@ -236,8 +220,7 @@ fn vnet_subnets_inline_nested_and_separate() {
     assert!(vnet.get("resources").is_none());
     let inline = &vnet["properties"]["subnets"][0];
     assert_eq!(inline["name"], "workloads");
-    let workloads_id =
-        format!("{PREFIX}Microsoft.Network/virtualNetworks/vnet-aadds/subnets/workloads");
+    let workloads_id = format!("{PREFIX}Microsoft.Network/virtualNetworks/vnet-aadds/subnets/workloads");
     assert_eq!(inline["id"], workloads_id);
     assert_eq!(
         inline["properties"]["networkSecurityGroup"]["id"],
@@ -258,10 +241,7 @@ fn vnet_subnets_inline_nested_and_separate() {
 fn nic_references_resolve_to_the_referenced_ids() {
     let all = expanded();
     let config = &find(&all, "/resources/5")["properties"]["ipConfigurations"][0]["properties"];
-    assert_eq!(
-        config["publicIPAddress"]["id"],
-        find(&all, "/resources/4")["id"]
-    );
+    assert_eq!(config["publicIPAddress"]["id"], find(&all, "/resources/4")["id"]);
     assert_eq!(config["subnet"]["id"], find(&all, "/resources/3")["id"]);
     assert_eq!(config["primary"], true);
     assert_eq!(find(&all, "/resources/4")["sku"]["name"], "Standard");
@@ -291,13 +271,8 @@ fn pointers_still_address_the_file() {
     let root: Value = serde_json::from_str(EXPORT).unwrap();
     for resource in expand(&root).unwrap() {
         let original = root.pointer(&resource.pointer).unwrap();
-        let span = locate_pointers(EXPORT, &[&resource.pointer])[0]
-            .clone()
-            .unwrap();
-        assert_eq!(
-            &serde_json::from_str::<Value>(&EXPORT[span]).unwrap(),
-            original
-        );
+        let span = locate_pointers(EXPORT, &[&resource.pointer])[0].clone().unwrap();
+        assert_eq!(&serde_json::from_str::<Value>(&EXPORT[span]).unwrap(), original);
         let mut leaves = Vec::new();
         leaf_pointers(original, String::new(), &mut leaves);
         for leaf in leaves {
@@ -317,15 +292,8 @@ fn pointers_still_address_the_file() {
 
 fn leaf_pointers(value: &Value, at: String, out: &mut Vec<String>) {
     let children: Vec<(String, &Value)> = match value {
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| (escape_token(k).into_owned(), v))
-            .collect(),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (i.to_string(), v))
-            .collect(),
+        Value::Object(map) => map.iter().map(|(k, v)| (escape_token(k).into_owned(), v)).collect(),
+        Value::Array(items) => items.iter().enumerate().map(|(i, v)| (i.to_string(), v)).collect(),
         _ => return out.push(at),
     };
     for (token, child) in children {
@@ -345,8 +313,7 @@ fn syntax_errors_name_the_offending_string() {
         err.to_string(),
         "/resources/0/properties/a~1b/1: invalid template expression at offset 11: missing ')' for 'concat('"
     );
-    let root =
-        json!({"resources": [{"type": "Microsoft.Network/x", "name": "[bad"}, {"name": "[)]"}]});
+    let root = json!({"resources": [{"type": "Microsoft.Network/x", "name": "[bad"}, {"name": "[)]"}]});
     let TemplateError::Expr { pointer, .. } = expand(&root).unwrap_err();
     assert_eq!(pointer, "/resources/1/name");
 }

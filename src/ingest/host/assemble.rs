@@ -25,8 +25,15 @@ pub struct Folder {
 
 pub fn assemble(folder: Folder, sources: &[Source]) -> Host {
     let Folder { path, display, files } = folder;
-    let mut f = Files { regs: Vec::new(), manifest: None, first: None };
-    let mut host = Host { folder: display, ..Host::default() };
+    let mut f = Files {
+        regs: Vec::new(),
+        manifest: None,
+        first: None,
+    };
+    let mut host = Host {
+        folder: display,
+        ..Host::default()
+    };
     let mut summaries = Vec::new();
     for (id, parsed) in &files {
         let whole = Origin::span(*id, 0..0);
@@ -41,13 +48,24 @@ pub fn assemble(folder: Folder, sources: &[Source]) -> Host {
                 host.features = Some(Fact::new(list.iter().map(|x| x.name.clone()).collect(), whole.clone()))
             }
             Parsed::Reg(reg) => f.regs.push((*id, reg)),
-            Parsed::SidType(sc) => host.ias_sid_type = Some(Fact::new(Some(sc.sid_type), Origin::span(*id, sc.span.clone()))),
+            Parsed::SidType(sc) => {
+                host.ias_sid_type = Some(Fact::new(Some(sc.sid_type), Origin::span(*id, sc.span.clone())))
+            }
             Parsed::Registered(r) => host.registered = Some(Fact::new(r.registered, Origin::span(*id, r.span.clone()))),
             Parsed::RasAndIasMembers(m) => {
-                let names = m.iter().flat_map(|g| [g.name.clone(), g.sam_account_name.clone()]).flatten().collect();
+                let names = m
+                    .iter()
+                    .flat_map(|g| [g.name.clone(), g.sam_account_name.clone()])
+                    .flatten()
+                    .collect();
                 host.ras_and_ias_members = Some(Fact::new(names, whole.clone()));
             }
-            Parsed::Nps(config) => host.nps = Some(NpsEvidence { config: config.clone(), source: *id }),
+            Parsed::Nps(config) => {
+                host.nps = Some(NpsEvidence {
+                    config: config.clone(),
+                    source: *id,
+                })
+            }
             Parsed::Manifest(m) => {
                 f.manifest = Some((*id, m));
                 if host.name.is_empty() {
@@ -72,7 +90,10 @@ pub fn assemble(folder: Folder, sources: &[Source]) -> Host {
         summary.apply(&mut host, id, &sources[id]);
     }
     if host.name.is_empty() {
-        host.name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        host.name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
     }
     host.name = host.name.to_uppercase();
     host
@@ -92,13 +113,22 @@ impl<'a> Files<'a> {
     /// Where the manifest says an item was absent (the key, service or feature does not exist).
     fn absent(&self, item: &str) -> Option<Origin> {
         let (id, m) = self.manifest?;
-        let i = m.items.iter().position(|i| i.name.eq_ignore_ascii_case(item) && i.status.eq_ignore_ascii_case("absent"))?;
+        let i = m
+            .items
+            .iter()
+            .position(|i| i.name.eq_ignore_ascii_case(item) && i.status.eq_ignore_ascii_case("absent"))?;
         Some(Origin::pointer(id, format!("/items/{i}")))
     }
 
     /// A value of a key: `Some(Fact(Some))` when set, `Some(Fact(None))` when the key was read without it
     /// or the manifest says the key is absent, `None` when not collected.
-    fn value<T>(&self, key: &str, name: &str, item: &str, read: impl Fn(&RegValue) -> Option<T>) -> Option<Fact<Option<T>>> {
+    fn value<T>(
+        &self,
+        key: &str,
+        name: &str,
+        item: &str,
+        read: impl Fn(&RegValue) -> Option<T>,
+    ) -> Option<Fact<Option<T>>> {
         match self.key(key) {
             Some((id, k)) => Some(match k.value(name) {
                 Some(v) => Fact::new(read(v), Origin::span(id, v.span.clone())),
@@ -129,9 +159,15 @@ impl<'a> Files<'a> {
             Some((id, k)) => {
                 let v = k.value("ServiceSidType")?;
                 let RegData::Dword(d) = v.data else { return None };
-                Some(Fact::new(Some(SidType::from_registry(d)?), Origin::span(id, v.span.clone())))
+                Some(Fact::new(
+                    Some(SidType::from_registry(d)?),
+                    Origin::span(id, v.span.clone()),
+                ))
             }
-            None => self.absent("ias-service").or_else(|| self.absent("sc-qsidtype-ias")).map(|o| Fact::new(None, o)),
+            None => self
+                .absent("ias-service")
+                .or_else(|| self.absent("sc-qsidtype-ias"))
+                .map(|o| Fact::new(None, o)),
         }
     }
 
@@ -143,11 +179,18 @@ impl<'a> Files<'a> {
         };
         match self.key(AUTHSRV_KEY) {
             Some((id, k)) => {
-                let dlls = AuthDlls { extension: list(k, "ExtensionDLLs"), authorization: list(k, "AuthorizationDLLs") };
-                let at = k.value("ExtensionDLLs").map_or_else(|| k.span.clone(), |v| v.span.clone());
+                let dlls = AuthDlls {
+                    extension: list(k, "ExtensionDLLs"),
+                    authorization: list(k, "AuthorizationDLLs"),
+                };
+                let at = k
+                    .value("ExtensionDLLs")
+                    .map_or_else(|| k.span.clone(), |v| v.span.clone());
                 Some(Fact::new(dlls, Origin::span(id, at)))
             }
-            None => self.absent("authsrv-parameters").map(|o| Fact::new(AuthDlls::default(), o)),
+            None => self
+                .absent("authsrv-parameters")
+                .map(|o| Fact::new(AuthDlls::default(), o)),
         }
     }
 }

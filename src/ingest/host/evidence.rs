@@ -61,23 +61,31 @@ pub const FILE_NAMES: [&str; 8] = [
 
 /// Whether a file is host evidence, by its name.
 pub fn is_evidence(path: &Path) -> bool {
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else { return false };
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
     let lower = name.to_ascii_lowercase();
     FILE_NAMES.contains(&lower.as_str()) || lower.ends_with(".reg") || lower == "ras-registeredserver.txt"
 }
 
 /// Parse one evidence file; errors carry the file, line and column.
 pub fn parse(source: &mut Source) -> Result<Parsed, InputError> {
-    let name = source.path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_ascii_lowercase();
+    let name = source
+        .path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let text = source.text.as_str();
     let located = |e: ParseError| source.error_at(e.offset, e.message);
     let parsed = match name.as_str() {
         "os.json" => Parsed::Os(parse_os(text).map_err(located)?),
         "features.json" => Parsed::Features(parse_features(text).map_err(located)?),
         "ras-and-ias-servers.json" => Parsed::RasAndIasMembers(parse_group_members(text).map_err(located)?),
-        "manifest.json" => Parsed::Manifest(serde_json::from_str(text).map_err(|e| {
-            source.error_at_line(e.line(), e.column(), format!("invalid collector manifest: {e}"))
-        })?),
+        "manifest.json" => Parsed::Manifest(
+            serde_json::from_str(text)
+                .map_err(|e| source.error_at_line(e.line(), e.column(), format!("invalid collector manifest: {e}")))?,
+        ),
         "host-summary.json" => Parsed::Summary(Box::new(HostSummary::parse(source)?)),
         "sc-qsidtype-ias.txt" => Parsed::SidType(parse_qsidtype(text).map_err(located)?),
         "nps-registeredserver.txt" | "ras-registeredserver.txt" => Parsed::Registered(parse_registered(text)),

@@ -162,9 +162,7 @@ fn value(node: Node) -> String {
 }
 
 fn real_name(node: Node) -> String {
-    node.attribute("name")
-        .unwrap_or(node.tag_name().name())
-        .to_owned()
+    node.attribute("name").unwrap_or(node.tag_name().name()).to_owned()
 }
 
 /// The start tag of an element, so a diagnostic points at one line rather than a whole subtree.
@@ -199,10 +197,7 @@ fn parse_u32(node: Node) -> Result<u32, ParseError> {
     v.parse().map_err(|_| {
         ParseError::new(
             node.range().start,
-            format!(
-                "{}: `{v}` is not a non-negative integer",
-                node.tag_name().name()
-            ),
+            format!("{}: `{v}` is not a non-negative integer", node.tag_name().name()),
         )
     })
 }
@@ -215,9 +210,7 @@ fn profile(node: Node) -> Result<PolicyProfile, ParseError> {
         allow_dialin: prop(node, "msNPAllowDialin").map(parse_bool).transpose()?,
         ignore_user_dialin: ignore.map(parse_bool).transpose()?,
         ignore_span: ignore.map(|n| n.range()),
-        auth_provider_type: prop(node, "msAuthProviderType")
-            .map(parse_u32)
-            .transpose()?,
+        auth_provider_type: prop(node, "msAuthProviderType").map(parse_u32).transpose()?,
         auth_provider_name: prop(node, "msAuthProviderName").map(value),
     })
 }
@@ -225,11 +218,7 @@ fn profile(node: Node) -> Result<PolicyProfile, ParseError> {
 /// Join a policy to its profile: `msNPAction` names the profile. A real export was seen whose
 /// `msNPAction` matched no profile while a profile carried the policy's own name (the NPS console
 /// names both alike), so that is the fallback.
-fn find_profile<'p>(
-    profiles: &'p [PolicyProfile],
-    action: Option<&str>,
-    policy: &str,
-) -> Option<&'p PolicyProfile> {
+fn find_profile<'p>(profiles: &'p [PolicyProfile], action: Option<&str>, policy: &str) -> Option<&'p PolicyProfile> {
     let by = |name: &str| {
         profiles
             .iter()
@@ -270,9 +259,7 @@ fn server_group(node: Node) -> Result<RadiusServerGroup, ParseError> {
     Ok(RadiusServerGroup {
         name: real_name(node),
         span: start_tag(node),
-        servers: children_of(node)
-            .map(radius_server)
-            .collect::<Result<_, _>>()?,
+        servers: children_of(node).map(radius_server).collect::<Result<_, _>>()?,
     })
 }
 
@@ -350,9 +337,7 @@ fn lenient_secret_spans(text: &str) -> Vec<Range<usize>> {
                 }
                 q @ (b'"' | b'\'') => {
                     let v_start = i + 1;
-                    let v_end = text[v_start..]
-                        .find(q as char)
-                        .map_or(text.len(), |p| p + v_start);
+                    let v_end = text[v_start..].find(q as char).map_or(text.len(), |p| p + v_start);
                     let attr = text[attr_from..i].trim_end().trim_end_matches('=');
                     if is_secret(attr.split_whitespace().last().unwrap_or("")) {
                         out.push(v_start..v_end);
@@ -367,9 +352,7 @@ fn lenient_secret_spans(text: &str) -> Vec<Range<usize>> {
         at = tag_end;
         let self_closing = bytes[tag_end - 2] == b'/';
         if !self_closing && is_secret(&text[name_start..name_end]) {
-            let content_end = text[tag_end..]
-                .find("</")
-                .map_or(text.len(), |p| p + tag_end);
+            let content_end = text[tag_end..].find("</").map_or(text.len(), |p| p + tag_end);
             if content_end > tag_end {
                 out.push(tag_end..content_end);
             }

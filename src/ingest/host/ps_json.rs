@@ -30,10 +30,7 @@ pub fn parse_objects(text: &str) -> Result<Vec<PointedObject>, ParseError> {
         Value::Array(items) => pointed(items, ""),
         Value::Object(mut map) => {
             if map.len() == 2 && get(&map, "Count").is_some_and(Value::is_number) {
-                let key = map
-                    .keys()
-                    .find(|k| k.eq_ignore_ascii_case("value"))
-                    .cloned();
+                let key = map.keys().find(|k| k.eq_ignore_ascii_case("value")).cloned();
                 if let Some(Value::Array(items)) = key.and_then(|k| map.remove(&k)) {
                     return pointed(items, "/value");
                 }
@@ -42,10 +39,7 @@ pub fn parse_objects(text: &str) -> Result<Vec<PointedObject>, ParseError> {
         }
         other => Err(ParseError::new(
             0,
-            format!(
-                "expected a JSON object or array of objects, found {}",
-                kind(&other)
-            ),
+            format!("expected a JSON object or array of objects, found {}", kind(&other)),
         )),
     }
 }
@@ -77,9 +71,7 @@ fn kind(v: &Value) -> &'static str {
 
 /// Case-insensitive property lookup.
 fn get<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    map.iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
+    map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v)
 }
 
 fn get_str(map: &Map<String, Value>, name: &str) -> Option<String> {
@@ -102,10 +94,7 @@ pub fn parse_os(text: &str) -> Result<OsInfo, ParseError> {
     if objects.len() != 1 {
         return Err(ParseError::new(
             0,
-            format!(
-                "expected one operating system object, found {}",
-                objects.len()
-            ),
+            format!("expected one operating system object, found {}", objects.len()),
         ));
     }
     let (_, map) = objects.remove(0);
@@ -151,8 +140,8 @@ pub fn parse_features(text: &str) -> Result<Vec<Feature>, ParseError> {
         if get(&map, "Installed").and_then(Value::as_bool) == Some(false) {
             continue;
         }
-        let name = get_str(&map, "Name")
-            .ok_or_else(|| ParseError::new(0, format!("{pointer}: feature without a Name")))?;
+        let name =
+            get_str(&map, "Name").ok_or_else(|| ParseError::new(0, format!("{pointer}: feature without a Name")))?;
         out.push(Feature { name, pointer });
     }
     Ok(out)

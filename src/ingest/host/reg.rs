@@ -87,19 +87,13 @@ impl RegFile {
             }
             if let Some(inner) = trimmed.strip_prefix('[') {
                 let Some(path) = inner.strip_suffix(']') else {
-                    return Err(ParseError::new(
-                        range.start,
-                        "key header without closing `]`",
-                    ));
+                    return Err(ParseError::new(range.start, "key header without closing `]`"));
                 };
                 section = file.open_key(path, range);
                 continue;
             }
             if !(trimmed.starts_with('"') || trimmed.starts_with('@')) {
-                return Err(ParseError::new(
-                    range.start,
-                    "expected a key header or a value",
-                ));
+                return Err(ParseError::new(range.start, "expected a key header or a value"));
             }
             // Hex data may continue on following lines; gather the logical line first.
             let mut logical = line.trim_start().to_owned();
@@ -116,9 +110,7 @@ impl RegFile {
             let span = range.start..end;
             let (name, data) = parse_value(&logical).map_err(|m| ParseError::new(span.start, m))?;
             match section {
-                Section::None => {
-                    return Err(ParseError::new(span.start, "value before any key header"))
-                }
+                Section::None => return Err(ParseError::new(span.start, "value before any key header")),
                 Section::Deleted => {}
                 Section::Key(i) => {
                     let values = &mut file.keys[i].values;
@@ -172,9 +164,7 @@ impl RegKey {
     /// Case-insensitive; `""` or `"@"` for the default value.
     pub fn value(&self, name: &str) -> Option<&RegValue> {
         let name = if name == "@" { "" } else { name };
-        self.values
-            .iter()
-            .find(|v| v.name.eq_ignore_ascii_case(name))
+        self.values.iter().find(|v| v.name.eq_ignore_ascii_case(name))
     }
 
     pub fn values(&self) -> impl Iterator<Item = &RegValue> {
@@ -304,18 +294,8 @@ fn parse_bytes(list: &str) -> Result<Vec<u8>, String> {
 /// Interpret raw bytes by registry type number (winnt.h REG_*).
 fn typed(kind: u32, bytes: Vec<u8>) -> Result<RegData, String> {
     Ok(match kind {
-        1 => RegData::Sz(
-            utf16_strings(&bytes)?
-                .into_iter()
-                .next()
-                .unwrap_or_default(),
-        ),
-        2 => RegData::ExpandSz(
-            utf16_strings(&bytes)?
-                .into_iter()
-                .next()
-                .unwrap_or_default(),
-        ),
+        1 => RegData::Sz(utf16_strings(&bytes)?.into_iter().next().unwrap_or_default()),
+        2 => RegData::ExpandSz(utf16_strings(&bytes)?.into_iter().next().unwrap_or_default()),
         3 => RegData::Binary(bytes),
         4 => RegData::Dword(u32::from_le_bytes(
             bytes.try_into().map_err(|_| "hex(4): needs 4 bytes")?,

@@ -50,11 +50,7 @@ pub fn parse_registered(text: &str) -> Registration {
 
 /// `Some(true)` for a line that says registered, `Some(false)` for not registered.
 fn classify(line: &str) -> Option<bool> {
-    let lower: String = line
-        .to_lowercase()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let lower: String = line.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
     const NEGATIVE: [&str; 5] = [
         "is not registered",
         "was not registered",

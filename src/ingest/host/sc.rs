@@ -54,10 +54,7 @@ pub fn parse_qsidtype(text: &str) -> Result<ScSidType, ParseError> {
         let trimmed = line.trim();
         let upper = trimmed.to_ascii_uppercase();
         if let Some(at) = upper.find(" FAILED ") {
-            let code: String = upper[at + 8..]
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
+            let code: String = upper[at + 8..].chars().take_while(char::is_ascii_digit).collect();
             let message = if code == "1060" {
                 "the service is not installed (sc.exe: OpenService FAILED 1060, the specified \
                  service does not exist as an installed service)"
@@ -74,9 +71,8 @@ pub fn parse_qsidtype(text: &str) -> Result<ScSidType, ParseError> {
         if let Some(rest) = strip_prefix_ci(trimmed, "SERVICE_SID_TYPE") {
             let word = rest.trim_start_matches(|c: char| c == '_' || c == ':' || c.is_whitespace());
             let word = word.split_whitespace().next().unwrap_or("");
-            let sid_type = SidType::from_word(word).ok_or_else(|| {
-                ParseError::new(range.start, format!("unknown service SID type `{word}`"))
-            })?;
+            let sid_type = SidType::from_word(word)
+                .ok_or_else(|| ParseError::new(range.start, format!("unknown service SID type `{word}`")))?;
             return Ok(ScSidType {
                 service,
                 sid_type,

@@ -107,7 +107,10 @@ impl HostSummary {
         let validator = jsonschema::validator_for(&schema).expect("the embedded schema compiles");
         if let Some(err) = validator.iter_errors(&value).next() {
             let pointer = err.instance_path().to_string();
-            let at = locate_pointers(&source.text, &[pointer.as_str()]).pop().flatten().map_or(0, |s| s.start);
+            let at = locate_pointers(&source.text, &[pointer.as_str()])
+                .pop()
+                .flatten()
+                .map_or(0, |s| s.start);
             return Err(source.error_at(at, format!("host summary does not match its schema: {err}")));
         }
         serde_json::from_value(value).map_err(|e| source.error_at(0, format!("invalid host summary: {e}")))
@@ -123,10 +126,16 @@ impl HostSummary {
             host.os_caption = host.os_caption.take().or_else(|| os.caption.clone());
             fill(&mut host.os_build, || os.build.map(|b| Fact::new(b, at("/os/build"))));
         }
-        fill(&mut host.features, || self.features.clone().map(|f| Fact::new(f, at("/features"))));
+        fill(&mut host.features, || {
+            self.features.clone().map(|f| Fact::new(f, at("/features")))
+        });
         if let Some(l) = &self.licensing {
-            fill(&mut host.licensing_policy, || was_read(&l.policy_read).then(|| Fact::new(l.policy_mode, at("/licensing/policy_mode"))));
-            fill(&mut host.licensing_rcm, || was_read(&l.rcm_read).then(|| Fact::new(l.rcm_mode, at("/licensing/rcm_mode"))));
+            fill(&mut host.licensing_policy, || {
+                was_read(&l.policy_read).then(|| Fact::new(l.policy_mode, at("/licensing/policy_mode")))
+            });
+            fill(&mut host.licensing_rcm, || {
+                was_read(&l.rcm_read).then(|| Fact::new(l.rcm_mode, at("/licensing/rcm_mode")))
+            });
         }
         fill(&mut host.ias_sid_type, || {
             let t = self.ias_sid_type.as_deref()?;
@@ -140,22 +149,37 @@ impl HostSummary {
         });
         if let Some(m) = &self.mfa {
             fill(&mut host.auth_dlls, || {
-                let dlls = AuthDlls { extension: m.extension_dlls.clone(), authorization: m.authorization_dlls.clone() };
+                let dlls = AuthDlls {
+                    extension: m.extension_dlls.clone(),
+                    authorization: m.authorization_dlls.clone(),
+                };
                 was_read(&m.authsrv_read).then(|| Fact::new(dlls, at("/mfa/extension_dlls")))
             });
             fill(&mut host.require_user_match, || {
-                was_read(&m.azuremfa_read).then(|| Fact::new(m.require_user_match.clone(), at("/mfa/require_user_match")))
+                was_read(&m.azuremfa_read)
+                    .then(|| Fact::new(m.require_user_match.clone(), at("/mfa/require_user_match")))
             });
         }
         if let Some(r) = &self.ad_registration {
             fill(&mut host.ras_and_ias_members, || {
                 let member = r.member_of_ras_and_ias_servers?;
-                let names = if member { vec![self.computer_name.clone().unwrap_or_default()] } else { Vec::new() };
+                let names = if member {
+                    vec![self.computer_name.clone().unwrap_or_default()]
+                } else {
+                    Vec::new()
+                };
                 was_read(&r.read).then(|| Fact::new(names, at("/ad_registration/member_of_ras_and_ias_servers")))
             });
         }
         if host.nps.is_none() {
-            host.nps = self.nps.as_ref().filter(|n| n.read.as_deref() == Some("ok")).map(|n| NpsEvidence { config: n.config(&source.text), source: id });
+            host.nps = self
+                .nps
+                .as_ref()
+                .filter(|n| n.read.as_deref() == Some("ok"))
+                .map(|n| NpsEvidence {
+                    config: n.config(&source.text),
+                    source: id,
+                });
         }
     }
 }

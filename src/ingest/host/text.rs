@@ -57,6 +57,5 @@ pub(crate) fn offset_at(text: &str, line: usize, col: usize, col_in_chars: bool)
 /// `s` without `prefix`, compared ASCII case-insensitively (Windows tools and users vary case).
 pub(crate) fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
 }

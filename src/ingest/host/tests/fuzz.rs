@@ -58,11 +58,7 @@ fn exercise(bytes: &[u8]) {
     ok_span(&parse_registered(&text).span);
     match parse_nps(&text) {
         Ok(nps) => {
-            for p in nps
-                .network_policies
-                .iter()
-                .chain(&nps.connection_request_policies)
-            {
+            for p in nps.network_policies.iter().chain(&nps.connection_request_policies) {
                 ok_span(&p.span);
             }
         }

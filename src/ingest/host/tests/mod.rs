@@ -10,10 +10,7 @@ use crate::source::decode;
 
 /// The raw bytes of a fixture.
 fn fixture_bytes(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/fixtures/host-parsers/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/fixtures/host-parsers/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 

@@ -23,16 +23,8 @@ fn export_is_namespace_valid_per_element() {
 fn network_policies_sorted_and_joined_to_profiles() {
     let text = fixture("nps-config.xml");
     let nps = parse_nps(&text).unwrap();
-    let names: Vec<_> = nps
-        .network_policies
-        .iter()
-        .map(|p| p.name.as_str())
-        .collect();
-    assert_eq!(
-        names,
-        ["RDG_CAP", "Old RDG CAP"],
-        "msNPSequence order, not file order"
-    );
+    let names: Vec<_> = nps.network_policies.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["RDG_CAP", "Old RDG CAP"], "msNPSequence order, not file order");
 
     let active = &nps.network_policies[0];
     assert!(active.enabled);
@@ -60,10 +52,7 @@ fn connection_request_policy_forwards_to_the_gateway_group() {
     assert_eq!(crp.name, "TS GATEWAY AUTHORIZATION POLICY");
     let profile = crp.profile.as_ref().unwrap();
     assert_eq!(profile.auth_provider_type, Some(2));
-    assert_eq!(
-        profile.auth_provider_name.as_deref(),
-        Some("TS GATEWAY SERVER GROUP")
-    );
+    assert_eq!(profile.auth_provider_name.as_deref(), Some("TS GATEWAY SERVER GROUP"));
 }
 
 #[test]
@@ -71,10 +60,7 @@ fn gateway_group_timeout_and_default_blackout() {
     let text = fixture("nps-config.xml");
     let nps = parse_nps(&text).unwrap();
     let group = &nps.radius_server_groups[0];
-    assert_eq!(
-        group.name, "TS GATEWAY SERVER GROUP",
-        "real name from name="
-    );
+    assert_eq!(group.name, "TS GATEWAY SERVER GROUP", "real name from name=");
     let server = &group.servers[0];
     assert_eq!(server.name, "10.0.1.5");
     assert_eq!(server.address.as_deref(), Some("10.0.1.5"));
@@ -132,10 +118,7 @@ fn bad_typed_values_point_at_their_element() {
     let err = parse_nps(&text).unwrap_err();
     assert_eq!(err.offset, text.find("<Policy_Enabled").unwrap());
     let bad_timeout = text.replace(">maybe<", ">1<").replace("<NetworkPolicy>", "<RADIUS_Server_Groups><Children><G name=\"G\"><Children><S><Properties><Timeout>-1</Timeout></Properties></S></Children></G></Children></RADIUS_Server_Groups><NetworkPolicy>");
-    assert!(parse_nps(&bad_timeout)
-        .unwrap_err()
-        .message
-        .contains("Timeout"));
+    assert!(parse_nps(&bad_timeout).unwrap_err().message.contains("Timeout"));
 }
 
 #[test]
@@ -143,10 +126,7 @@ fn secret_spans_in_a_valid_export() {
     let text = fixture("nps-config.xml");
     let spans = secret_spans(&text);
     let values: Vec<_> = spans.iter().map(|r| &text[r.clone()]).collect();
-    assert_eq!(
-        values, ["REDACTED"; 3],
-        "Shared, Accounting and Authentication secrets"
-    );
+    assert_eq!(values, ["REDACTED"; 3], "Shared, Accounting and Authentication secrets");
 }
 
 #[test]
@@ -159,21 +139,12 @@ fn secret_on_the_same_line_as_timeout() {
     );
     for text in [line.clone(), format!("<Root>{line}")] {
         // The second form is not well-formed: the lenient scan must find the same values.
-        let values: Vec<_> = secret_spans(&text)
-            .into_iter()
-            .map(|r| text[r].to_owned())
-            .collect();
+        let values: Vec<_> = secret_spans(&text).into_iter().map(|r| text[r].to_owned()).collect();
         assert_eq!(values, ["s3cr&amp;t", "attr-secret"], "{text}");
     }
-    let truncated = format!(
-        "<S><Timeout {dt} dt:dt=\"int\">3</Timeout><Shared_Secret {dt} dt:dt=\"string\">s3cr"
-    );
+    let truncated = format!("<S><Timeout {dt} dt:dt=\"int\">3</Timeout><Shared_Secret {dt} dt:dt=\"string\">s3cr");
     let spans = secret_spans(&truncated);
-    assert_eq!(
-        &truncated[spans[0].clone()],
-        "s3cr",
-        "runs to the end of the text"
-    );
+    assert_eq!(&truncated[spans[0].clone()], "s3cr", "runs to the end of the text");
     let open_attr = "<X Accounting_Secret=\"abc";
     assert_eq!(&open_attr[secret_spans(open_attr)[0].clone()], "abc");
     assert!(secret_spans("<Shared_Secret></Shared_Secret><Shared_Secret/>").is_empty());

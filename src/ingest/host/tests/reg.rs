@@ -44,10 +44,7 @@ fn value_types_escapes_and_deletions() {
         ts.value("Note").unwrap().data,
         RegData::Sz(r#"quote " and backslash C:\Temp\"#.to_owned())
     );
-    assert_eq!(
-        ts.value("@").unwrap().data,
-        RegData::Sz("default value".into())
-    );
+    assert_eq!(ts.value("@").unwrap().data, RegData::Sz("default value".into()));
     assert_eq!(ts.value("").unwrap().name, "");
     assert_eq!(
         ts.value("ProfilePath").unwrap().data,
@@ -61,10 +58,7 @@ fn value_types_escapes_and_deletions() {
         ts.value("Blob").unwrap().data,
         RegData::Binary(vec![0xde, 0xad, 0xbe, 0xef])
     );
-    assert!(
-        ts.value("Obsolete").is_none(),
-        "\"name\"=- deletes the value"
-    );
+    assert!(ts.value("Obsolete").is_none(), "\"name\"=- deletes the value");
     assert_eq!(ts.values().count(), 7);
     let mfa = reg.key(r"HKLM\SOFTWARE\Microsoft\AzureMfa").unwrap();
     assert_eq!(
@@ -82,13 +76,7 @@ fn other_types_and_repeated_keys() {
     let reg = RegFile::parse(text).unwrap();
     let a = reg.key(r"HKEY_CURRENT_USER\A").unwrap();
     assert_eq!(a.value("d").unwrap().data, RegData::Dword(10));
-    assert_eq!(
-        a.value("n").unwrap().data,
-        RegData::Other {
-            kind: 0,
-            bytes: vec![]
-        }
-    );
+    assert_eq!(a.value("n").unwrap().data, RegData::Other { kind: 0, bytes: vec![] });
     assert_eq!(a.value("s").unwrap().data, RegData::Sz("Hi".into()));
     assert_eq!(a.value("e").unwrap().data, RegData::Dword(u32::MAX));
     assert_eq!(reg.keys().count(), 1, "a key seen twice is merged");
@@ -123,10 +111,7 @@ fn malformed_lines_point_at_their_line() {
         assert_eq!(err.offset, head.len(), "{bad}: {}", err.message);
     }
     let cont = format!("{head}\"a\"=hex:01,\\");
-    assert!(
-        RegFile::parse(&cont).is_err(),
-        "file ends inside a continuation"
-    );
+    assert!(RegFile::parse(&cont).is_err(), "file ends inside a continuation");
     let orphan = "REGEDIT4\n\"a\"=dword:1\n";
     assert_eq!(RegFile::parse(orphan).unwrap_err().offset, 9);
 }

@@ -10,10 +10,7 @@ fn decode_boms_and_errors() {
     assert_eq!(decode(b"\xEF\xBB\xBFabc").unwrap(), "abc");
     assert_eq!(decode(b"plain").unwrap(), "plain");
     assert_eq!(decode(b"\xFE\xFF\x00h\x00i").unwrap(), "hi");
-    assert_eq!(
-        decode(b"\xFF\xFEh\x00\x3D\xD8\x00\xDE").unwrap(),
-        "h\u{1F600}"
-    );
+    assert_eq!(decode(b"\xFF\xFEh\x00\x3D\xD8\x00\xDE").unwrap(), "h\u{1F600}");
     let odd = decode(b"\xFF\xFEa\x00b").unwrap_err();
     assert_eq!(odd.offset, 4);
     assert!(odd.message.contains("odd"));
@@ -31,11 +28,7 @@ fn line_col_to_offset() {
     assert_eq!(offset_at(text, 1, 1, false), 0);
     assert_eq!(offset_at(text, 2, 2, false), 5);
     assert_eq!(offset_at(text, 2, 4, true), 8, "é is one char, two bytes");
-    assert_eq!(
-        offset_at(text, 2, 4, false),
-        6,
-        "byte column inside é snaps back"
-    );
+    assert_eq!(offset_at(text, 2, 4, false), 6, "byte column inside é snaps back");
     assert_eq!(offset_at(text, 9, 9, true), text.len());
 }
 
@@ -50,16 +43,11 @@ fn sc_qsidtype_forms() {
     let legacy = parse_qsidtype("SERVICE_NAME: IAS\nSERVICE_SID_TYPE_UNRESTRICTED\n").unwrap();
     assert_eq!(legacy.sid_type, SidType::Unrestricted);
     let restricted = "[SC] QueryServiceConfig2 SUCCESS\r\n\r\nSERVICE_NAME: IAS\r\nservice_sid_type:  restricted\r\n";
-    assert_eq!(
-        parse_qsidtype(restricted).unwrap().sid_type,
-        SidType::Restricted
-    );
+    assert_eq!(parse_qsidtype(restricted).unwrap().sid_type, SidType::Restricted);
     let none = parse_qsidtype("SERVICE_SID_TYPE:  NONE").unwrap();
     assert_eq!((none.sid_type, none.service), (SidType::None, None));
     assert_eq!(
-        parse_qsidtype("SERVICE_SID_TYPE_RESTRICTED")
-            .unwrap()
-            .sid_type,
+        parse_qsidtype("SERVICE_SID_TYPE_RESTRICTED").unwrap().sid_type,
         SidType::Restricted
     );
 }
@@ -82,20 +70,13 @@ fn sc_failures() {
 #[test]
 fn convert_to_json_single_object_array_and_utf16() {
     let bytes = fixture_bytes("os.json");
-    assert_eq!(
-        &bytes[..2],
-        &[0xFF, 0xFE],
-        "PowerShell 5.1 `>` writes UTF-16LE"
-    );
+    assert_eq!(&bytes[..2], &[0xFF, 0xFE], "PowerShell 5.1 `>` writes UTF-16LE");
     let os = parse_os(&decode(&bytes).unwrap()).unwrap();
     assert_eq!(os.cs_name.as_deref(), Some("NPSVM01"));
     assert_eq!(os.build_number, Some(17763));
     assert_eq!(os.version.as_deref(), Some("10.0.17763"));
     assert!(os.caption.unwrap().contains("2019"));
-    assert_eq!(
-        parse_os(r#"{"buildnumber": 20348}"#).unwrap().build_number,
-        Some(20348)
-    );
+    assert_eq!(parse_os(r#"{"buildnumber": 20348}"#).unwrap().build_number, Some(20348));
     assert!(parse_os(r#"{"BuildNumber": "x"}"#).is_err());
     assert!(parse_os("[]").is_err());
 
@@ -112,10 +93,7 @@ fn convert_to_json_single_object_array_and_utf16() {
     assert_eq!(names, ["NPAS", "RDS-Gateway"]);
     assert_eq!(features[1].pointer, "/1");
     let one = parse_features(r#"{"Name": "NPAS", "DisplayName": "x"}"#).unwrap();
-    assert_eq!(
-        (one[0].name.as_str(), one[0].pointer.as_str()),
-        ("NPAS", "")
-    );
+    assert_eq!((one[0].name.as_str(), one[0].pointer.as_str()), ("NPAS", ""));
     let unfiltered = parse_features(r#"[{"Name":"NPAS","Installed":false}]"#).unwrap();
     assert!(unfiltered.is_empty());
     assert!(parse_features(r#"[{"DisplayName": "x"}]"#).is_err());
@@ -156,10 +134,7 @@ fn registered_server_text() {
         parse_registered("NPSVM01 is registered in domain contoso.com").registered,
         Some(true)
     );
-    assert_eq!(
-        parse_registered("Status   =   NOT REGISTERED").registered,
-        Some(false)
-    );
+    assert_eq!(parse_registered("Status   =   NOT REGISTERED").registered, Some(false));
     assert_eq!(parse_registered("Ok.\r\n").registered, None);
     assert_eq!(parse_registered("").registered, None);
     let mixed = "A is registered in domain x\nB is not registered in domain y\n";
