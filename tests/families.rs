@@ -41,6 +41,7 @@ fn every_family_gives_the_same_findings() {
         "RDS004 virtualnetworks vnet-mini",
         "RDS005 virtualnetworks/subnets vnet-mini/azurebastionsubnet",
         "RDS006 loadbalancers/loadbalancingrules lb-mini/lbr-rdp",
+        "RDS022 virtualmachines vm-mini",
     ];
     for family in ["az-cli", "arm-rest", "resource-graph", "arm-template"] {
         assert_eq!(signature(family), expected, "{family}");

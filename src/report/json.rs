@@ -1,5 +1,237 @@
-//! placeholder until the renderer lands
+//! The JSON report: one pretty-printed document, described by `schemas/report.schema.json` (keep the two in
+//! step). Field order is the declaration order below and every list comes from the evaluation's sorted
+//! vectors, so the same input gives the same bytes.
+
+use serde::Serialize;
+
 use super::Context;
-pub fn render(_ctx: &Context<'_>) -> String {
-    String::new()
+use crate::finding::{Finding, Severity, SubjectKind, SuppressionSource};
+use crate::score::Score;
+use crate::source::Origin;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    tool: Tool,
+    inputs: Vec<Input<'a>>,
+    summary: Summary,
+    findings: Vec<JsonFinding<'a>>,
+    not_evaluated: Vec<NotEvaluated<'a>>,
+    subjects: Vec<SubjectScore<'a>>,
+    warnings: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Input<'a> {
+    path: &'a str,
+    kind: &'static str,
+    sha256: &'a str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    score: u32,
+    grade: String,
+    /// Unsuppressed findings: the ones that cost points and that the gate judges.
+    findings: usize,
+    suppressed: usize,
+    not_evaluated: usize,
+    by_severity: BySeverity,
+}
+
+#[derive(Serialize)]
+struct BySeverity {
+    critical: usize,
+    high: usize,
+    medium: usize,
+    low: usize,
+    info: usize,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'static str,
+    name: &'static str,
+    severity: Severity,
+    subject: &'a str,
+    subject_kind: SubjectKind,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    discriminator: &'a str,
+    message: &'a str,
+    evidence: Vec<Evidence<'a>>,
+    locations: Vec<Location<'a>>,
+    fingerprint: String,
+    suppression: Option<Suppression<'a>>,
+}
+
+#[derive(Serialize)]
+struct Evidence<'a> {
+    label: &'a str,
+    value: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<Location<'a>>,
+}
+
+/// A place in an input; the positions are left out when the place could not be found in the file.
+#[derive(Serialize)]
+struct Location<'a> {
+    path: &'a str,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+#[derive(Serialize)]
+struct Suppression<'a> {
+    kind: SuppressionSource,
+    reason: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct NotEvaluated<'a> {
+    rule: &'static str,
+    subject: &'a str,
+    reason: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<Location<'a>>,
+}
+
+#[derive(Serialize)]
+struct SubjectScore<'a> {
+    subject: &'a str,
+    score: u32,
+    grade: String,
+}
+
+pub fn render(ctx: &Context<'_>) -> String {
+    let eval = ctx.eval;
+    let report = Report {
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        inputs: ctx
+            .env
+            .sources
+            .iter()
+            .map(|s| Input {
+                path: &s.display,
+                kind: s.kind,
+                sha256: &s.sha256,
+            })
+            .collect(),
+        summary: summary(ctx),
+        findings: eval.findings.iter().map(|f| finding(ctx, f)).collect(),
+        not_evaluated: eval
+            .not_evaluated
+            .iter()
+            .map(|n| NotEvaluated {
+                rule: n.rule.id,
+                subject: &n.subject.id,
+                reason: &n.reason,
+                location: n.origin.as_ref().and_then(|o| location(ctx, o)),
+            })
+            .collect(),
+        subjects: eval
+            .scores
+            .subjects
+            .iter()
+            .map(|(s, score)| SubjectScore {
+                subject: &s.id,
+                score: score.value,
+                grade: grade(score),
+            })
+            .collect(),
+        warnings: ctx.warnings().collect(),
+    };
+    // Serializing plain structs of strings and numbers cannot fail.
+    let mut out = serde_json::to_string_pretty(&report).expect("the report serializes");
+    out.push('\n');
+    out
+}
+
+fn summary(ctx: &Context<'_>) -> Summary {
+    let eval = ctx.eval;
+    let count = |sev: Severity| {
+        eval.scores
+            .counts
+            .iter()
+            .find(|(s, _)| *s == sev)
+            .map_or(0, |(_, n)| *n)
+    };
+    let suppressed = ctx.suppressed();
+    Summary {
+        score: eval.scores.environment.value,
+        grade: grade(&eval.scores.environment),
+        findings: eval.findings.len() - suppressed,
+        suppressed,
+        not_evaluated: eval.not_evaluated.len(),
+        by_severity: BySeverity {
+            critical: count(Severity::Critical),
+            high: count(Severity::High),
+            medium: count(Severity::Medium),
+            low: count(Severity::Low),
+            info: count(Severity::Info),
+        },
+    }
+}
+
+fn finding<'a>(ctx: &Context<'a>, f: &'a Finding) -> JsonFinding<'a> {
+    JsonFinding {
+        rule: f.rule.id,
+        name: f.rule.name,
+        severity: f.severity,
+        subject: &f.subject.id,
+        subject_kind: f.subject.kind,
+        discriminator: &f.discriminator,
+        message: &f.message,
+        evidence: f
+            .evidence
+            .iter()
+            .map(|e| Evidence {
+                label: &e.label,
+                value: &e.value,
+                location: e.origin.as_ref().and_then(|o| location(ctx, o)),
+            })
+            .collect(),
+        locations: f.locations.iter().filter_map(|o| location(ctx, o)).collect(),
+        fingerprint: f.fingerprint(),
+        suppression: f.suppression.as_ref().map(|s| Suppression {
+            kind: s.source,
+            reason: &s.reason,
+            expires: s.expires.as_deref(),
+        }),
+    }
+}
+
+fn location<'a>(ctx: &Context<'a>, origin: &Origin) -> Option<Location<'a>> {
+    let source = ctx.env.sources.get(origin.source)?;
+    let region = ctx.positions.get(origin).map(|r| Region {
+        start_line: r.start_line,
+        start_column: r.start_column,
+        end_line: r.end_line,
+        end_column: r.end_column,
+    });
+    Some(Location {
+        path: &source.display,
+        region,
+    })
+}
+
+fn grade(score: &Score) -> String {
+    score.grade.to_string()
 }

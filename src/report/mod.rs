@@ -27,6 +27,18 @@ pub struct Context<'a> {
     pub color: bool,
 }
 
+impl Context<'_> {
+    /// Problems met reading the inputs, then evaluating them: every format lists both.
+    pub fn warnings(&self) -> impl Iterator<Item = &str> {
+        self.env.warnings.iter().chain(&self.eval.warnings).map(String::as_str)
+    }
+
+    /// How many findings a suppression covers (they stay listed but cost nothing).
+    pub fn suppressed(&self) -> usize {
+        self.eval.findings.iter().filter(|f| f.suppression.is_some()).count()
+    }
+}
+
 pub fn render(format: Format, ctx: &Context<'_>) -> String {
     match format {
         Format::Table => table::render(ctx),

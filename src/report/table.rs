@@ -1,5 +1,137 @@
-//! placeholder until the renderer lands
-use super::Context;
-pub fn render(_ctx: &Context<'_>) -> String {
-    String::new()
+//! The terminal summary: findings as a table, the score, counts by severity, the checks that could not run,
+//! warnings, then a miette diagnostic per unsuppressed finding.
+
+use std::fmt::Write;
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, Color, ContentArrangement, Table};
+
+use super::{diagnostics, Context};
+use crate::finding::Severity;
+
+/// Wide enough for a rule, a shortened subject and a sentence; files and pipes get this fixed width so that
+/// the same input always gives the same text.
+const WIDTH: u16 = 120;
+const MIN_TERMINAL_WIDTH: u16 = 60;
+
+pub fn render(ctx: &Context<'_>) -> String {
+    let eval = ctx.eval;
+    let mut out = String::new();
+    if eval.findings.is_empty() {
+        out.push_str("No findings.\n");
+    } else {
+        let mut t = table(ctx, ["Rule", "Severity", "Subject", "Message"]);
+        for f in &eval.findings {
+            let message = match &f.suppression {
+                Some(s) => format!("{} (suppressed: {})", f.message, s.reason),
+                None => f.message.clone(),
+            };
+            t.add_row(vec![
+                Cell::new(f.rule.id),
+                severity_cell(ctx, f.severity),
+                Cell::new(short_subject(&f.subject.id)),
+                Cell::new(message),
+            ]);
+        }
+        let _ = writeln!(out, "{t}");
+    }
+    let score = &eval.scores.environment;
+    let _ = writeln!(out, "\nScore: {}/100 ({})", score.value, score.grade);
+    let counts: Vec<String> = eval
+        .scores
+        .counts
+        .iter()
+        .map(|(s, n)| format!("{n} {}", s.as_str()))
+        .collect();
+    let _ = writeln!(out, "Findings: {} ({} suppressed)", counts.join(", "), ctx.suppressed());
+    if !eval.not_evaluated.is_empty() {
+        let mut t = table(ctx, ["Rule", "Subject", "Reason"]);
+        for n in &eval.not_evaluated {
+            t.add_row(vec![n.rule.id, short_subject(&n.subject.id), &n.reason]);
+        }
+        let _ = writeln!(
+            out,
+            "\nNot evaluated ({}): these checks could not run and did not pass\n{t}",
+            eval.not_evaluated.len()
+        );
+    }
+    let warnings: Vec<&str> = ctx.warnings().collect();
+    if !warnings.is_empty() {
+        out.push_str("\nWarnings:\n");
+        for w in warnings {
+            let _ = writeln!(out, "  - {w}");
+        }
+    }
+    let diagnostics = diagnostics::render(ctx);
+    if !diagnostics.is_empty() {
+        out.push('\n');
+        out.push_str(&diagnostics);
+    }
+    out
+}
+
+/// An ARM resource ID shortened to its type/name tail (`networkSecurityGroups/nsg/securityRules/r`): the
+/// subscription, group and provider namespace repeat on every row. Terraform addresses and host names are
+/// already short and stay as they are.
+pub(super) fn short_subject(id: &str) -> &str {
+    const PROVIDERS: &str = "/providers/";
+    match id.to_ascii_lowercase().rfind(PROVIDERS) {
+        Some(i) => {
+            let after_namespace = id[i + PROVIDERS.len()..].split_once('/').map(|(_, tail)| tail);
+            after_namespace.filter(|t| !t.is_empty()).unwrap_or(id)
+        }
+        None => id,
+    }
+}
+
+fn table<const N: usize>(ctx: &Context<'_>, header: [&str; N]) -> Table {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header);
+    if ctx.color {
+        t.enforce_styling();
+    } else {
+        t.force_no_tty();
+    }
+    // A terminal's own width when it reports a usable one (a pty may report 0); files and pipes get WIDTH.
+    let width = t.width().filter(|w| *w >= MIN_TERMINAL_WIDTH).unwrap_or(WIDTH);
+    t.set_width(width);
+    t
+}
+
+fn severity_cell(ctx: &Context<'_>, severity: Severity) -> Cell {
+    let cell = Cell::new(severity.as_str());
+    if !ctx.color {
+        return cell;
+    }
+    cell.fg(match severity {
+        Severity::Critical => Color::Red,
+        Severity::High => Color::DarkRed,
+        Severity::Medium => Color::Yellow,
+        Severity::Low => Color::Cyan,
+        Severity::Info => Color::Grey,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_subject;
+
+    #[test]
+    fn arm_ids_are_shortened_to_their_type_and_name_tail() {
+        let id =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg/securityRules/r";
+        assert_eq!(short_subject(id), "networkSecurityGroups/nsg/securityRules/r");
+        assert_eq!(
+            short_subject("/SUBSCRIPTIONS/S/PROVIDERS/Microsoft.Compute/virtualMachines/vm"),
+            "virtualMachines/vm"
+        );
+        assert_eq!(
+            short_subject("module.x.azurerm_network_security_group.gw"),
+            "module.x.azurerm_network_security_group.gw"
+        );
+        assert_eq!(short_subject("RDGVM01"), "RDGVM01");
+        assert_eq!(short_subject("/providers/"), "/providers/");
+    }
 }

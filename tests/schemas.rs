@@ -1,0 +1,186 @@
+//! The machine-readable reports against their schemas: SARIF against the official OASIS 2.1.0 schema plus
+//! the rules GitHub code scanning adds, the JSON report against `schemas/report.schema.json`. Runs the
+//! library path the binary takes (load, evaluate, resolve positions, render).
+
+use std::path::{Path, PathBuf};
+
+use jsonschema::Validator;
+use rdsaudit::config::{Config, ConfigSuppression};
+use rdsaudit::engine::evaluate;
+use rdsaudit::ingest::{load, Options};
+use rdsaudit::report::positions::Positions;
+use rdsaudit::report::{render, Context, Format};
+use serde_json::Value;
+
+const TODAY: &str = "2026-01-01";
+
+/// Every format for the inputs at `paths`, rendered without colour.
+fn reports(paths: &[PathBuf], config: &Config) -> [String; 3] {
+    let env = load(paths, &Options::default()).expect("the fixture loads");
+    let eval = evaluate(&env, config, TODAY);
+    let positions = Positions::resolve(&env, &eval);
+    let ctx = Context {
+        env: &env,
+        eval: &eval,
+        positions: &positions,
+        color: false,
+    };
+    [Format::Sarif, Format::Json, Format::Table].map(|f| render(f, &ctx))
+}
+
+fn contoso() -> Vec<PathBuf> {
+    vec![PathBuf::from("fixtures/environments/contoso")]
+}
+
+/// A one-line (minified) inventory holding an NSG that allows RDP from anywhere, in a temporary directory:
+/// it exercises exact columns on one line and artifact URIs outside the current directory.
+fn minified_nsg(dir: &Path) -> Vec<PathBuf> {
+    let nsg = serde_json::json!([{
+        "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg",
+        "name": "nsg",
+        "type": "Microsoft.Network/networkSecurityGroups",
+        "location": "westeurope",
+        "properties": {"securityRules": [{
+            "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg/securityRules/open-rdp",
+            "name": "open-rdp",
+            "properties": {
+                "priority": 100, "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
+                "sourceAddressPrefix": "*", "sourcePortRange": "*",
+                "destinationAddressPrefix": "*", "destinationPortRange": "3389"
+            }
+        }]}
+    }]);
+    let path = dir.join("nsgs.json");
+    std::fs::write(&path, serde_json::to_string(&nsg).unwrap()).unwrap();
+    vec![path]
+}
+
+fn validator(schema_file: &str) -> Validator {
+    let text = std::fs::read_to_string(Path::new("schemas").join(schema_file)).expect("schema file");
+    let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("schema compiles")
+}
+
+fn assert_valid(validator: &Validator, document: &str, what: &str) -> Value {
+    let value: Value = serde_json::from_str(document).unwrap_or_else(|e| panic!("{what} is not JSON: {e}"));
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{what} does not validate:\n{}", errors.join("\n"));
+    value
+}
+
+/// What GitHub code scanning requires beyond the schema.
+fn assert_github_accepts(sarif: &Value) {
+    let run = &sarif["runs"][0];
+    let results = run["results"].as_array().expect("results");
+    for r in results {
+        let locations = r["locations"].as_array().expect("locations");
+        assert!(!locations.is_empty(), "result without a location: {r}");
+        let uri = locations[0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .expect("artifact uri");
+        assert!(!uri.is_empty());
+        assert!(r["partialFingerprints"]["rdsaudit/v1"].is_string());
+    }
+    for rule in run["tool"]["driver"]["rules"].as_array().expect("rules") {
+        assert!(
+            rule["properties"]["security-severity"].is_string(),
+            "security-severity not a string: {rule}"
+        );
+        assert!(rule["help"]["markdown"].is_string() && rule["helpUri"].is_string());
+    }
+    assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+}
+
+#[test]
+fn contoso_reports_validate_and_are_deterministic() {
+    let [sarif, json, table] = reports(&contoso(), &Config::default());
+    let sarif_value = assert_valid(&validator("sarif-schema-2.1.0.json"), &sarif, "SARIF");
+    let json_value = assert_valid(&validator("report.schema.json"), &json, "JSON report");
+    assert_github_accepts(&sarif_value);
+
+    let results = sarif_value["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty(), "the contoso sample has findings");
+    assert_eq!(results.len(), json_value["findings"].as_array().unwrap().len());
+    // Inputs below the current directory are relative URIs: no path of this machine in the report.
+    let cwd = std::env::current_dir().unwrap();
+    for text in [&sarif, &json, &table] {
+        assert!(!text.contains(cwd.to_str().unwrap()), "absolute path in a report");
+    }
+    assert!(table.contains("Score: ") && table.contains("RDS001"));
+
+    assert_eq!(
+        reports(&contoso(), &Config::default()),
+        [sarif, json, table],
+        "a second run differs"
+    );
+}
+
+#[test]
+fn the_validators_reject_what_the_schemas_forbid() {
+    let [sarif, json, _] = reports(&contoso(), &Config::default());
+    let mut bad_sarif: Value = serde_json::from_str(&sarif).unwrap();
+    bad_sarif["runs"][0]["results"][0]["level"] = "critical".into();
+    assert!(!validator("sarif-schema-2.1.0.json").is_valid(&bad_sarif));
+    let mut bad_json: Value = serde_json::from_str(&json).unwrap();
+    bad_json["summary"]["unexpected"] = 1.into();
+    assert!(!validator("report.schema.json").is_valid(&bad_json));
+}
+
+#[test]
+fn suppressed_findings_and_files_outside_the_current_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        suppressions: vec![ConfigSuppression {
+            rule: "RDS001",
+            subject: "*/open-rdp".into(),
+            reason: "break-glass access, tracked in CHG-42".into(),
+            expires: Some("2099-12-31".into()),
+        }],
+        ..Config::default()
+    };
+    let [sarif, json, table] = reports(&minified_nsg(dir.path()), &config);
+    let sarif_value = assert_valid(&validator("sarif-schema-2.1.0.json"), &sarif, "SARIF");
+    let json_value = assert_valid(&validator("report.schema.json"), &json, "JSON report");
+    assert_github_accepts(&sarif_value);
+
+    let result = &sarif_value["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "RDS001");
+    assert_eq!(result["suppressions"][0]["kind"], "external");
+    assert_eq!(
+        result["suppressions"][0]["justification"],
+        "break-glass access, tracked in CHG-42"
+    );
+    let physical = &result["locations"][0]["physicalLocation"];
+    assert!(physical["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap()
+        .starts_with("file:///"));
+    // One minified line: the region is on line 1, somewhere inside it.
+    assert_eq!(physical["region"]["startLine"], 1);
+    assert!(physical["region"]["startColumn"].as_u64().unwrap() > 1);
+
+    let finding = &json_value["findings"][0];
+    assert_eq!(finding["suppression"]["kind"], "config");
+    assert_eq!(json_value["summary"]["suppressed"], 1);
+    assert_eq!(json_value["summary"]["score"], 100);
+    assert!(table.contains("(suppressed: break-glass access"));
+}
+
+#[test]
+fn minified_inputs_get_a_windowed_snippet() {
+    let dir = tempfile::tempdir().unwrap();
+    let [_, _, table] = reports(&minified_nsg(dir.path()), &Config::default());
+    let snippet_lines: Vec<&str> = table.lines().filter(|l| l.contains(" 1 │ ")).collect();
+    assert_eq!(snippet_lines.len(), 1, "one snippet line in:\n{table}");
+    assert!(
+        snippet_lines[0].chars().count() < 200,
+        "snippet not windowed: {}",
+        snippet_lines[0]
+    );
+}
