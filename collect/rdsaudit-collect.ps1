@@ -288,7 +288,7 @@ function Get-RedactedNpsExport {
         $result = Invoke-Native $NetshExe @('nps', 'export', "filename=$temp", 'exportPSK=YES')
         $exported = (Test-Path -LiteralPath $temp) -and ((Get-Item -LiteralPath $temp).Length -gt 0)
         if (-not $exported -and (Get-Command -Name Export-NpsConfiguration -ErrorAction SilentlyContinue)) {
-            Export-NpsConfiguration -Path $temp
+            $null = Export-NpsConfiguration -Path $temp
             $exported = (Test-Path -LiteralPath $temp) -and ((Get-Item -LiteralPath $temp).Length -gt 0)
         }
         if (-not $exported) {

@@ -1,0 +1,112 @@
+//! Rendered outputs of the bundled sample: snapshots (insta), determinism across thread counts, several
+//! formats in one run, and that no secret reaches any output.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn contoso() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/environments/contoso")
+}
+
+/// Run a scan from the crate root (so paths in the reports are relative and stable).
+fn scan(threads: &str, args: &[&str]) -> (Vec<u8>, i32) {
+    let out = Command::cargo_bin("rdsaudit")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("RAYON_NUM_THREADS", threads)
+        .env("NO_COLOR", "1")
+        .arg("scan")
+        .arg("fixtures/environments/contoso")
+        .args(args)
+        .output()
+        .unwrap();
+    (out.stdout, out.status.code().unwrap_or(-1))
+}
+
+fn text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap()
+}
+
+#[test]
+fn json_and_sarif_are_byte_identical_at_one_and_two_threads() {
+    for format in ["json", "sarif", "table"] {
+        let (one, code1) = scan("1", &["--format", format]);
+        let (two, code2) = scan("2", &["--format", format]);
+        assert_eq!((code1, code2), (1, 1));
+        assert!(!one.is_empty());
+        assert!(one == two, "{format} differs between 1 and 2 threads");
+    }
+}
+
+#[test]
+fn table_snapshot() {
+    insta::assert_snapshot!("contoso_table", text(scan("2", &[]).0));
+}
+
+#[test]
+fn sarif_snapshot() {
+    let sarif: serde_json::Value = serde_json::from_slice(&scan("2", &["--format", "sarif"]).0).unwrap();
+    insta::assert_json_snapshot!("contoso_sarif", sarif, { ".runs[0].tool.driver.version" => "[version]" });
+}
+
+#[test]
+fn several_formats_in_one_run_are_written_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let sarif = dir.path().join("report.sarif");
+    let (stdout, code) = scan(
+        "2",
+        &["--format", "json", "--output", json.to_str().unwrap(), "--format", "sarif", "--output", sarif.to_str().unwrap()],
+    );
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty(), "nothing goes to stdout when every format has a file");
+    let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let s: serde_json::Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    assert!(j["findings"].as_array().unwrap().len() > 5);
+    assert_eq!(s["version"], "2.1.0");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 2, "no temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn an_input_error_writes_no_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "[{").unwrap();
+    let out = dir.path().join("out.sarif");
+    Command::cargo_bin("rdsaudit")
+        .unwrap()
+        .arg("scan")
+        .arg(&bad)
+        .args(["--format", "sarif", "--output"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    assert!(!out.exists());
+}
+
+/// A RADIUS secret planted in the gateway's NPS export, on the line of the `Timeout` that fires RDS015.
+const CANARY: &str = "CANARY-s3cr3t-6f1d";
+
+#[test]
+fn no_secret_reaches_any_output() {
+    let planted = std::fs::read_to_string(contoso().join("hosts/RDGVM01/nps-config.xml")).unwrap();
+    let line = planted.lines().find(|l| l.contains(CANARY)).expect("the canary is planted");
+    assert!(line.contains("<Timeout"), "the canary shares its line with the Timeout that fires RDS015");
+    for format in ["table", "json", "sarif"] {
+        let out = Command::cargo_bin("rdsaudit")
+            .unwrap()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("NO_COLOR", "1")
+            .args(["scan", "fixtures/environments/contoso", "--format", format])
+            .output()
+            .unwrap();
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(all.contains("RDS015"), "{format}: the finding on that line is reported");
+        assert!(!all.contains(CANARY), "{format} leaks the secret");
+        if format == "table" {
+            assert!(all.contains("REDACTED") && all.contains("<Timeout"), "the snippet shows the line, redacted");
+        }
+    }
+}
