@@ -323,3 +323,69 @@ fn rules_explain_completions_version() {
         .code(0)
         .stdout(contains("--fail-on"));
 }
+
+#[test]
+fn config_errors_point_at_the_line_and_the_file_is_discovered() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "rdsaudit.toml",
+        "fail-on = \"medium\"\n\n[severty]\nRDS001 = \"low\"\n",
+    );
+    rdsaudit()
+        .current_dir(dir.path())
+        .arg("scan")
+        .arg(fixture("rules/RDS005/fires"))
+        .assert()
+        .code(2)
+        .stderr(contains("rdsaudit.toml:3:").and(contains("unknown field")));
+    write(dir.path(), "rdsaudit.toml", "fail-on = \"medium\"\n");
+    rdsaudit()
+        .current_dir(dir.path())
+        .arg("scan")
+        .arg(fixture("rules/RDS005/fires"))
+        .assert()
+        .code(1);
+    let other = write(dir.path(), "other.toml", "fail-on = \"critical\"\n");
+    rdsaudit()
+        .arg("scan")
+        .arg(fixture("rules/RDS005/fires"))
+        .arg("--config")
+        .arg(&other)
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn malformed_host_evidence_is_an_input_error_with_a_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = dir.path().join("NPSVM01");
+    std::fs::create_dir(&host).unwrap();
+    let xml = write(
+        &host,
+        "nps-config.xml",
+        "<Root>\n<Children>\n<Microsoft_Internet_Authentication_Service name=\"x\">\n",
+    );
+    rdsaudit()
+        .arg("scan")
+        .arg(&xml)
+        .assert()
+        .code(2)
+        .stderr(contains("nps-config.xml:"));
+    std::fs::remove_file(&xml).unwrap();
+    let reg = write(&host, "authsrv.reg", "[HKEY_LOCAL_MACHINE\\SYSTEM]\n\"a\"=dword:1\n");
+    rdsaudit()
+        .arg("scan")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(contains("authsrv.reg:1:1"));
+    std::fs::remove_file(&reg).unwrap();
+    std::fs::write(host.join("os.json"), [0xFF, 0xFE, b'{', 0, b'}']).unwrap();
+    rdsaudit()
+        .arg("scan")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(contains("os.json").and(contains("odd number of bytes")));
+}

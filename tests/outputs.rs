@@ -57,7 +57,16 @@ fn several_formats_in_one_run_are_written_atomically() {
     let sarif = dir.path().join("report.sarif");
     let (stdout, code) = scan(
         "2",
-        &["--format", "json", "--output", json.to_str().unwrap(), "--format", "sarif", "--output", sarif.to_str().unwrap()],
+        &[
+            "--format",
+            "json",
+            "--output",
+            json.to_str().unwrap(),
+            "--format",
+            "sarif",
+            "--output",
+            sarif.to_str().unwrap(),
+        ],
     );
     assert_eq!(code, 1);
     assert!(stdout.is_empty(), "nothing goes to stdout when every format has a file");
@@ -65,7 +74,10 @@ fn several_formats_in_one_run_are_written_atomically() {
     let s: serde_json::Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
     assert!(j["findings"].as_array().unwrap().len() > 5);
     assert_eq!(s["version"], "2.1.0");
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(leftovers.len(), 2, "no temporary files left: {leftovers:?}");
 }
 
@@ -92,8 +104,14 @@ const CANARY: &str = "CANARY-s3cr3t-6f1d";
 #[test]
 fn no_secret_reaches_any_output() {
     let planted = std::fs::read_to_string(contoso().join("hosts/RDGVM01/nps-config.xml")).unwrap();
-    let line = planted.lines().find(|l| l.contains(CANARY)).expect("the canary is planted");
-    assert!(line.contains("<Timeout"), "the canary shares its line with the Timeout that fires RDS015");
+    let line = planted
+        .lines()
+        .find(|l| l.contains(CANARY))
+        .expect("the canary is planted");
+    assert!(
+        line.contains("<Timeout"),
+        "the canary shares its line with the Timeout that fires RDS015"
+    );
     for format in ["table", "json", "sarif"] {
         let out = Command::cargo_bin("rdsaudit")
             .unwrap()
@@ -102,11 +120,18 @@ fn no_secret_reaches_any_output() {
             .args(["scan", "fixtures/environments/contoso", "--format", format])
             .output()
             .unwrap();
-        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(all.contains("RDS015"), "{format}: the finding on that line is reported");
         assert!(!all.contains(CANARY), "{format} leaks the secret");
         if format == "table" {
-            assert!(all.contains("REDACTED") && all.contains("<Timeout"), "the snippet shows the line, redacted");
+            assert!(
+                all.contains("REDACTED") && all.contains("<Timeout"),
+                "the snippet shows the line, redacted"
+            );
         }
     }
 }

@@ -126,9 +126,7 @@ pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Environment, Error> {
 fn read_one(path: &Path, named: bool, opts: &Options) -> Result<Read, InputError> {
     let mut source = Source::load(path, named)?;
     if host::evidence::is_evidence(path) {
-        if source.text.trim().is_empty() {
-            return Err(InputError::new(&source.display, "evidence file is empty"));
-        }
+        // Each parser decides what an empty file means (an empty group is `[]` or nothing at all).
         let parsed = host::evidence::parse(&mut source)?;
         return Ok(Read::Host { source, parsed });
     }

@@ -82,18 +82,24 @@ pub const TS_GATEWAY_GROUP: &str = "TS GATEWAY SERVER GROUP";
 const AUTH_PROVIDER_FORWARD: u32 = 2;
 
 impl NpsConfig {
+    /// The remote RADIUS server groups that enabled connection request policies forward authentication to.
+    pub fn forwarding_groups(&self) -> Vec<&str> {
+        self.connection_request_policies
+            .iter()
+            .filter(|p| p.enabled)
+            .filter_map(|p| p.profile.as_ref())
+            .filter(|prof| prof.auth_provider_type == Some(AUTH_PROVIDER_FORWARD))
+            .filter_map(|prof| prof.auth_provider_name.as_deref())
+            .collect()
+    }
+
     /// Whether an enabled connection request policy forwards authentication to an existing remote RADIUS
     /// server group that has at least one server (rules.md RDS016 and Roles).
     pub fn forwards_to_central_nps(&self) -> bool {
-        self.connection_request_policies.iter().filter(|p| p.enabled).any(|p| {
-            p.profile.as_ref().is_some_and(|prof| {
-                prof.auth_provider_type == Some(AUTH_PROVIDER_FORWARD)
-                    && prof.auth_provider_name.as_deref().is_some_and(|g| {
-                        self.radius_server_groups
-                            .iter()
-                            .any(|grp| grp.name.eq_ignore_ascii_case(g) && !grp.servers.is_empty())
-                    })
-            })
+        self.forwarding_groups().iter().any(|g| {
+            self.radius_server_groups
+                .iter()
+                .any(|grp| grp.name.eq_ignore_ascii_case(g) && !grp.servers.is_empty())
         })
     }
 }

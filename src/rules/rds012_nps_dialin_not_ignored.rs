@@ -2,7 +2,7 @@
 
 use super::common::{missing_evidence, nps_servers};
 use super::{Outcomes, Rule, RuleMeta};
-use crate::finding::{Finding, Severity, Subject};
+use crate::finding::{Finding, NotEvaluated, Severity, Subject};
 use crate::model::Environment;
 
 pub struct Rds012;
@@ -29,7 +29,16 @@ impl Rule for Rds012 {
                 continue;
             };
             for policy in nps.config.network_policies.iter().filter(|p| p.enabled) {
-                let Some(profile) = &policy.profile else { continue };
+                let Some(profile) = &policy.profile else {
+                    let reason = format!(
+                        "network policy '{}' names a profile (msNPAction) the export does not hold",
+                        policy.name
+                    );
+                    let origin = Some(nps.origin(&policy.span));
+                    out.not_evaluated
+                        .push(NotEvaluated::new(&META, Subject::host(&host.name), reason, origin));
+                    continue;
+                };
                 if profile.allow_dialin != Some(true) || profile.ignore_user_dialin == Some(true) {
                     continue;
                 }

@@ -35,11 +35,17 @@ impl Rule for Rds015 {
                 out.not_evaluated.push(missing_evidence(&META, host, "nps-config.xml"));
                 continue;
             };
+            let names = nps.config.forwarding_groups();
+            let names = if names.is_empty() {
+                vec![TS_GATEWAY_GROUP]
+            } else {
+                names
+            };
             let groups = nps
                 .config
                 .radius_server_groups
                 .iter()
-                .filter(|g| g.name.eq_ignore_ascii_case(TS_GATEWAY_GROUP));
+                .filter(|g| names.iter().any(|n| g.name.eq_ignore_ascii_case(n)));
             for server in groups.flat_map(|g| &g.servers) {
                 let (timeout, blackout) = (server.effective_timeout(), server.effective_blackout());
                 let problem = if timeout < MIN_TIMEOUT {
@@ -62,7 +68,7 @@ impl Rule for Rds015 {
                         Subject::host(&host.name),
                         origin,
                         format!(
-                            "RADIUS server {} of {TS_GATEWAY_GROUP} on {}: {problem}",
+                            "RADIUS server {} of the gateway's remote RADIUS server group on {}: {problem}",
                             server.name, host.name
                         ),
                     )

@@ -3,7 +3,7 @@
 
 use super::common::{host_roles, is_nps_server, missing_evidence};
 use super::{Outcomes, Role, Rule, RuleMeta};
-use crate::finding::{Finding, Severity, Subject};
+use crate::finding::{Finding, NotEvaluated, Severity, Subject};
 use crate::model::Environment;
 
 pub struct Rds016;
@@ -37,11 +37,33 @@ impl Rule for Rds016 {
             if nps.config.forwards_to_central_nps() {
                 continue;
             }
-            let central = env.hosts.values().find(|other| {
-                other.name != host.name
-                    && is_nps_server(env, other) == Some(true)
-                    && other.auth_dlls.as_ref().is_some_and(|d| d.value.has_mfa_extension())
-            });
+            let others: Vec<_> = env
+                .hosts
+                .values()
+                .filter(|o| o.name != host.name && is_nps_server(env, o) == Some(true))
+                .collect();
+            let central = others
+                .iter()
+                .find(|o| o.auth_dlls.as_ref().is_some_and(|d| d.value.has_mfa_extension()));
+            let unknown: Vec<&str> = others
+                .iter()
+                .filter(|o| o.auth_dlls.is_none())
+                .map(|o| o.name.as_str())
+                .collect();
+            if central.is_none() && !unknown.is_empty() {
+                let reason = format!(
+                    "the gateway does not forward; whether NPS server {} has the MFA extension is unknown \
+                     (authsrv-parameters.reg missing)",
+                    unknown.join(", ")
+                );
+                out.not_evaluated.push(NotEvaluated::new(
+                    &META,
+                    Subject::host(&host.name),
+                    reason,
+                    host.origin.clone(),
+                ));
+                continue;
+            }
             if let Some(central) = central {
                 let origin = host.origin.clone().unwrap_or_else(|| nps.origin(&(0..0)));
                 out.findings.push(

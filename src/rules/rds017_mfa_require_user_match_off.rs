@@ -23,10 +23,16 @@ impl Rule for Rds017 {
     }
 
     fn check(&self, env: &Environment, out: &mut Outcomes) {
-        let with_extension = nps_servers(env, &META, out)
-            .into_iter()
-            .filter(|h| h.auth_dlls.as_ref().is_some_and(|d| d.value.has_mfa_extension()));
-        for host in with_extension {
+        for host in nps_servers(env, &META, out) {
+            match &host.auth_dlls {
+                Some(d) if d.value.has_mfa_extension() => {}
+                Some(_) => continue,
+                None => {
+                    let file = "authsrv-parameters.reg (whether the MFA extension is installed)";
+                    out.not_evaluated.push(missing_evidence(&META, host, file));
+                    continue;
+                }
+            }
             match &host.require_user_match {
                 Some(Fact { value: Some(v), origin }) if v.trim().eq_ignore_ascii_case("FALSE") => out.findings.push(
                     Finding::new(

@@ -152,18 +152,20 @@ impl<'a> Files<'a> {
         })
     }
 
-    /// The IAS service key's `ServiceSidType`; a key without it cannot tell, the manifest's "absent"
-    /// means the service is not installed.
+    /// The IAS service key's `ServiceSidType` (absent means 0, NONE, as the service control manager reads
+    /// it); the manifest's "absent" means the service is not installed.
     fn sid_type_from_registry(&self) -> Option<Fact<Option<SidType>>> {
         match self.key(IAS_SERVICE_KEY) {
-            Some((id, k)) => {
-                let v = k.value("ServiceSidType")?;
-                let RegData::Dword(d) = v.data else { return None };
-                Some(Fact::new(
-                    Some(SidType::from_registry(d)?),
-                    Origin::span(id, v.span.clone()),
-                ))
-            }
+            Some((id, k)) => match k.value("ServiceSidType") {
+                None => Some(Fact::new(Some(SidType::None), Origin::span(id, k.span.clone()))),
+                Some(v) => {
+                    let RegData::Dword(d) = v.data else { return None };
+                    Some(Fact::new(
+                        Some(SidType::from_registry(d)?),
+                        Origin::span(id, v.span.clone()),
+                    ))
+                }
+            },
             None => self
                 .absent("ias-service")
                 .or_else(|| self.absent("sc-qsidtype-ias"))

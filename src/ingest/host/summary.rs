@@ -43,10 +43,8 @@ struct Licensing {
 
 #[derive(Debug, Deserialize)]
 struct Mfa {
-    #[serde(default)]
-    extension_dlls: Vec<String>,
-    #[serde(default)]
-    authorization_dlls: Vec<String>,
+    extension_dlls: Option<Vec<String>>,
+    authorization_dlls: Option<Vec<String>>,
     authsrv_read: Option<String>,
     require_user_match: Option<String>,
     azuremfa_read: Option<String>,
@@ -61,12 +59,9 @@ struct AdRegistration {
 #[derive(Debug, Deserialize)]
 struct Nps {
     read: Option<String>,
-    #[serde(default)]
-    network_policies: Vec<Policy>,
-    #[serde(default)]
-    connection_request_policies: Vec<Policy>,
-    #[serde(default)]
-    radius_server_groups: Vec<Group>,
+    network_policies: Option<Vec<Policy>>,
+    connection_request_policies: Option<Vec<Policy>>,
+    radius_server_groups: Option<Vec<Group>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -150,8 +145,8 @@ impl HostSummary {
         if let Some(m) = &self.mfa {
             fill(&mut host.auth_dlls, || {
                 let dlls = AuthDlls {
-                    extension: m.extension_dlls.clone(),
-                    authorization: m.authorization_dlls.clone(),
+                    extension: m.extension_dlls.clone().unwrap_or_default(),
+                    authorization: m.authorization_dlls.clone().unwrap_or_default(),
                 };
                 was_read(&m.authsrv_read).then(|| Fact::new(dlls, at("/mfa/extension_dlls")))
             });
@@ -194,8 +189,9 @@ impl Nps {
     /// The same model the XML export gives, with spans located in the summary's own text.
     fn config(&self, text: &str) -> NpsConfig {
         let span = |p: String| locate_pointers(text, &[p.as_str()]).pop().flatten().unwrap_or(0..0);
-        let policies = |list: &[Policy], base: &str| -> Vec<NetworkPolicy> {
+        let policies = |list: &Option<Vec<Policy>>, base: &str| -> Vec<NetworkPolicy> {
             list.iter()
+                .flatten()
                 .enumerate()
                 .map(|(i, p)| {
                     let s: Range<usize> = span(format!("/nps/{base}/{i}"));
@@ -224,6 +220,7 @@ impl Nps {
             radius_server_groups: self
                 .radius_server_groups
                 .iter()
+                .flatten()
                 .enumerate()
                 .map(|(g, grp)| RadiusServerGroup {
                     name: grp.name.clone(),
