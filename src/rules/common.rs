@@ -54,6 +54,11 @@ pub fn host_roles(env: &Environment, host: &Host) -> RoleSet {
     roles(env, Some(host), env.vm_of_host(&host.name))
 }
 
+/// The hosts that have a role.
+pub fn hosts_with(env: &Environment, role: Role) -> impl Iterator<Item = &Host> {
+    env.hosts.values().filter(move |h| host_roles(env, h).contains(role))
+}
+
 fn feature_role(feature: &str) -> Option<Role> {
     const MAP: [(&str, Role); 6] = [
         ("RDS-RD-Server", Role::SessionHost),

@@ -1,6 +1,26 @@
 //! The rule registry: one static list, stable IDs. Each rule file declares its metadata next to its check.
 //! Rules are pure functions of the `Environment`; they never read files.
 
+/// Declare a rule: its unit type, its metadata as `META`, and the `Rule` impl that runs the module's
+/// `fn check(env, out)`.
+macro_rules! declare_rule {
+    ($ty:ident, $meta:expr) => {
+        pub struct $ty;
+
+        static META: $crate::rules::RuleMeta = $meta;
+
+        impl $crate::rules::Rule for $ty {
+            fn meta(&self) -> &'static $crate::rules::RuleMeta {
+                &META
+            }
+
+            fn check(&self, env: &$crate::model::Environment, out: &mut $crate::rules::Outcomes) {
+                check(env, out)
+            }
+        }
+    };
+}
+
 mod common;
 mod rds001_nsg_rdp_from_internet;
 mod rds002_vm_public_ip;

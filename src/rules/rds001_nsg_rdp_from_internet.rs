@@ -2,49 +2,44 @@
 
 use rayon::prelude::*;
 
-use super::{Outcomes, Rule, RuleMeta};
+use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, NotEvaluated, Severity, Subject};
 use crate::model::{Environment, Nsg};
 use crate::net::nsg::unshadowed_exposure;
 use crate::net::RDP_PORT;
 
-pub struct Rds001;
-
-static META: RuleMeta = RuleMeta {
-    id: "RDS001",
-    name: "nsg-rdp-from-internet",
-    severity: Severity::Critical,
-    short: "An NSG rule allows RDP (TCP/UDP 3389) from the internet and no earlier Deny rule closes it.",
-    guidance: "You don't need to use network security groups to expose access to RDP on TCP port 3389.",
-    help: include_str!("../../rules/RDS001.md"),
-    tags: &["network", "nsg", "rdp"],
-};
-
-impl Rule for Rds001 {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+declare_rule!(
+    Rds001,
+    RuleMeta {
+        id: "RDS001",
+        name: "nsg-rdp-from-internet",
+        severity: Severity::Critical,
+        short: "An NSG rule allows RDP (TCP/UDP 3389) from the internet and no earlier Deny rule closes it.",
+        guidance: "You don't need to use network security groups to expose access to RDP on TCP port 3389.",
+        help: include_str!("../../rules/RDS001.md"),
+        tags: &["network", "nsg", "rdp"],
     }
+);
 
-    fn check(&self, env: &Environment, out: &mut Outcomes) {
-        out.findings.extend(
-            env.nsgs
-                .par_iter()
-                .flat_map_iter(|(_, nsg)| check_nsg(nsg))
-                .collect::<Vec<_>>(),
-        );
-        out.not_evaluated.extend(env.unresolved_rules.iter().map(|u| {
-            let subject = env
-                .nsgs
-                .get(&u.nsg)
-                .map_or_else(|| u.nsg.as_str().to_string(), |n| n.meta.id.clone());
-            NotEvaluated::new(
-                &META,
-                Subject::resource(format!("{subject}/securityRules/{}", u.name)),
-                format!("the exported template leaves {} unresolved", u.reason),
-                Some(u.origin.clone()),
-            )
-        }));
-    }
+fn check(env: &Environment, out: &mut Outcomes) {
+    out.findings.extend(
+        env.nsgs
+            .par_iter()
+            .flat_map_iter(|(_, nsg)| check_nsg(nsg))
+            .collect::<Vec<_>>(),
+    );
+    out.not_evaluated.extend(env.unresolved_rules.iter().map(|u| {
+        let subject = env
+            .nsgs
+            .get(&u.nsg)
+            .map_or_else(|| u.nsg.as_str().to_string(), |n| n.meta.id.clone());
+        NotEvaluated::new(
+            &META,
+            Subject::resource(format!("{subject}/securityRules/{}", u.name)),
+            format!("the exported template leaves {} unresolved", u.reason),
+            Some(u.origin.clone()),
+        )
+    }));
 }
 
 fn check_nsg(nsg: &Nsg) -> Vec<Finding> {

@@ -1,35 +1,30 @@
 //! RDS002: a VM's NIC holds a public IP address (Bastion, load balancer and NAT gateway IPs excluded).
 
 use super::common::vm_nics;
-use super::{Outcomes, Rule, RuleMeta};
+use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, NotEvaluated, Severity, Subject};
 use crate::model::{Environment, Ref, Vm};
 
-pub struct Rds002;
-
-static META: RuleMeta = RuleMeta {
-    id: "RDS002",
-    name: "vm-public-ip",
-    severity: Severity::High,
-    short: "A VM has a public IP address on one of its network interfaces.",
-    guidance: "Your VMs don't need a public IP address; take care with assigning public IP addresses to VMs \
+declare_rule!(
+    Rds002,
+    RuleMeta {
+        id: "RDS002",
+        name: "vm-public-ip",
+        severity: Severity::High,
+        short: "A VM has a public IP address on one of its network interfaces.",
+        guidance: "Your VMs don't need a public IP address; take care with assigning public IP addresses to VMs \
                joined to Domain Services.",
-    help: include_str!("../../rules/RDS002.md"),
-    tags: &["network", "public-ip"],
-};
+        help: include_str!("../../rules/RDS002.md"),
+        tags: &["network", "public-ip"],
+    }
+);
 
 /// Public IPs whose back-reference names one of these belong to infrastructure, not to a VM.
 const INFRASTRUCTURE_OWNERS: [&str; 3] = ["/bastionhosts/", "/loadbalancers/", "/natgateways/"];
 
-impl Rule for Rds002 {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, env: &Environment, out: &mut Outcomes) {
-        for vm in env.vms.values() {
-            check_vm(env, vm, out);
-        }
+fn check(env: &Environment, out: &mut Outcomes) {
+    for vm in env.vms.values() {
+        check_vm(env, vm, out);
     }
 }
 

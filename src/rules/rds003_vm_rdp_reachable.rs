@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 
 use super::common::{missing_nics, vm_nics};
-use super::{Outcomes, Rule, RuleMeta};
+use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, NotEvaluated, Severity, Subject};
 use crate::model::{Environment, IpConfig, Key, LbRule, LoadBalancer, Nic, Nsg, Ref, Vm};
 use crate::net::addresses::Target;
@@ -14,9 +14,7 @@ use crate::net::protocol::Transport;
 use crate::net::RDP_PORT;
 use crate::source::Origin;
 
-pub struct Rds003;
-
-static META: RuleMeta = RuleMeta {
+declare_rule!(Rds003, RuleMeta {
     id: "RDS003",
     name: "vm-rdp-reachable",
     severity: Severity::Critical,
@@ -26,17 +24,11 @@ static META: RuleMeta = RuleMeta {
                expose access to RDP on TCP port 3389.",
     help: include_str!("../../rules/RDS003.md"),
     tags: &["network", "rdp", "path-analysis"],
-};
+});
 
-impl Rule for Rds003 {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, env: &Environment, out: &mut Outcomes) {
-        let results: Vec<Outcomes> = env.vms.par_iter().map(|(_, vm)| check_vm(env, vm)).collect();
-        results.into_iter().for_each(|o| out.extend(o));
-    }
+fn check(env: &Environment, out: &mut Outcomes) {
+    let results: Vec<Outcomes> = env.vms.par_iter().map(|(_, vm)| check_vm(env, vm)).collect();
+    results.into_iter().for_each(|o| out.extend(o));
 }
 
 /// A way in from the internet to one ipConfiguration.

@@ -3,73 +3,68 @@
 use std::collections::BTreeMap;
 
 use super::common::{peers, vm_nics, vm_roles};
-use super::{Outcomes, Rule, RuleMeta};
+use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, NotEvaluated, Severity, Subject};
 use crate::model::{Environment, Key, Vm};
 
-pub struct Rds004;
-
-static META: RuleMeta = RuleMeta {
-    id: "RDS004",
-    name: "bastion-absent",
-    severity: Severity::Medium,
-    short: "A virtual network with RDS or NPS VMs is not served by an Azure Bastion host.",
-    guidance: "The recommended way to securely connect to your VMs is using Azure Bastion.",
-    help: include_str!("../../rules/RDS004.md"),
-    tags: &["network", "bastion"],
-};
-
-impl Rule for Rds004 {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+declare_rule!(
+    Rds004,
+    RuleMeta {
+        id: "RDS004",
+        name: "bastion-absent",
+        severity: Severity::Medium,
+        short: "A virtual network with RDS or NPS VMs is not served by an Azure Bastion host.",
+        guidance: "The recommended way to securely connect to your VMs is using Azure Bastion.",
+        help: include_str!("../../rules/RDS004.md"),
+        tags: &["network", "bastion"],
     }
+);
 
-    fn check(&self, env: &Environment, out: &mut Outcomes) {
-        for (vnet_key, vms) in vnets_to_judge(env) {
-            let names: Vec<&str> = vms.iter().map(|v| v.meta.name.as_str()).collect();
-            let Some(vnet) = env.vnets.get(&vnet_key) else {
-                let reason = format!(
-                    "VNet known only by reference (from VM {}); export it to judge Bastion",
-                    names.join(", ")
-                );
-                out.not_evaluated.push(NotEvaluated::new(
-                    &META,
-                    Subject::resource(vnet_key.as_str()),
-                    reason,
-                    None,
-                ));
-                continue;
-            };
-            match served(env, &vnet_key) {
-                Served::Yes => {}
-                Served::Unknown(why) => {
-                    let subject = Subject::resource(&vnet.meta.id);
-                    out.not_evaluated
-                        .push(NotEvaluated::new(&META, subject, why, Some(vnet.meta.origin.clone())));
-                }
-                Served::No => out.findings.push(
-                    Finding::new(
-                        &META,
-                        Subject::resource(&vnet.meta.id),
-                        vnet.meta.origin.child("name"),
-                        format!(
-                            "VNet '{}' holds {} but no Azure Bastion serves it",
-                            vnet.meta.name,
-                            names.join(", ")
-                        ),
-                    )
-                    .evidence("vms", names.join(", "), None)
-                    .evidence(
-                        "peered vnets",
-                        peers(env, &vnet_key)
-                            .iter()
-                            .map(Key::as_str)
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        None,
-                    ),
-                ),
+fn check(env: &Environment, out: &mut Outcomes) {
+    for (vnet_key, vms) in vnets_to_judge(env) {
+        let names: Vec<&str> = vms.iter().map(|v| v.meta.name.as_str()).collect();
+        let Some(vnet) = env.vnets.get(&vnet_key) else {
+            let reason = format!(
+                "VNet known only by reference (from VM {}); export it to judge Bastion",
+                names.join(", ")
+            );
+            out.not_evaluated.push(NotEvaluated::new(
+                &META,
+                Subject::resource(vnet_key.as_str()),
+                reason,
+                None,
+            ));
+            continue;
+        };
+        match served(env, &vnet_key) {
+            Served::Yes => {}
+            Served::Unknown(why) => {
+                let subject = Subject::resource(&vnet.meta.id);
+                out.not_evaluated
+                    .push(NotEvaluated::new(&META, subject, why, Some(vnet.meta.origin.clone())));
             }
+            Served::No => out.findings.push(
+                Finding::new(
+                    &META,
+                    Subject::resource(&vnet.meta.id),
+                    vnet.meta.origin.child("name"),
+                    format!(
+                        "VNet '{}' holds {} but no Azure Bastion serves it",
+                        vnet.meta.name,
+                        names.join(", ")
+                    ),
+                )
+                .evidence("vms", names.join(", "), None)
+                .evidence(
+                    "peered vnets",
+                    peers(env, &vnet_key)
+                        .iter()
+                        .map(Key::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    None,
+                ),
+            ),
         }
     }
 }

@@ -1,21 +1,22 @@
 //! RDS010: an RD Session Host's licensing mode is not Per Device (2).
 
-use super::common::{host_roles, missing_evidence};
-use super::{Outcomes, Role, Rule, RuleMeta};
+use super::common::{hosts_with, missing_evidence};
+use super::{Outcomes, Role, RuleMeta};
 use crate::finding::{Finding, Severity, Subject};
 use crate::model::{Environment, Fact, Host};
 
-pub struct Rds010;
-
-static META: RuleMeta = RuleMeta {
-    id: "RDS010",
-    name: "rd-licensing-not-per-device",
-    severity: Severity::High,
-    short: "An RD Session Host's licensing mode is not Per Device.",
-    guidance: "When you configure RD licensing, set it to Per Device mode, not Per User.",
-    help: include_str!("../../rules/RDS010.md"),
-    tags: &["host", "licensing"],
-};
+declare_rule!(
+    Rds010,
+    RuleMeta {
+        id: "RDS010",
+        name: "rd-licensing-not-per-device",
+        severity: Severity::High,
+        short: "An RD Session Host's licensing mode is not Per Device.",
+        guidance: "When you configure RD licensing, set it to Per Device mode, not Per User.",
+        help: include_str!("../../rules/RDS010.md"),
+        tags: &["host", "licensing"],
+    }
+);
 
 const PER_DEVICE: u32 = 2;
 
@@ -30,19 +31,9 @@ fn mode_name(mode: Option<u32>) -> String {
     }
 }
 
-impl Rule for Rds010 {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, env: &Environment, out: &mut Outcomes) {
-        for host in env
-            .hosts
-            .values()
-            .filter(|h| host_roles(env, h).contains(Role::SessionHost))
-        {
-            check_host(host, out);
-        }
+fn check(env: &Environment, out: &mut Outcomes) {
+    for host in hosts_with(env, Role::SessionHost) {
+        check_host(host, out);
     }
 }
 

@@ -1,72 +1,67 @@
 //! RDS013: the IAS service SID type is not UNRESTRICTED on an NPS server (high on Windows Server 2019).
 
 use super::common::{missing_evidence, nps_servers};
-use super::{Outcomes, Rule, RuleMeta};
+use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, Severity, Subject};
 use crate::ingest::host::sc::SidType;
 use crate::model::{Environment, Fact};
 
-pub struct Rds013;
-
-static META: RuleMeta = RuleMeta {
-    id: "RDS013",
-    name: "ias-sidtype-not-unrestricted",
-    severity: Severity::High,
-    short: "The IAS (NPS) service SID type is not UNRESTRICTED on an NPS server.",
-    guidance: "If you use Windows Server 2019, run `sc sidtype IAS unrestricted`.",
-    help: include_str!("../../rules/RDS013.md"),
-    tags: &["host", "nps"],
-};
+declare_rule!(
+    Rds013,
+    RuleMeta {
+        id: "RDS013",
+        name: "ias-sidtype-not-unrestricted",
+        severity: Severity::High,
+        short: "The IAS (NPS) service SID type is not UNRESTRICTED on an NPS server.",
+        guidance: "If you use Windows Server 2019, run `sc sidtype IAS unrestricted`.",
+        help: include_str!("../../rules/RDS013.md"),
+        tags: &["host", "nps"],
+    }
+);
 
 /// Windows Server 2019.
 const BUILD_2019: u32 = 17763;
 
-impl Rule for Rds013 {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, env: &Environment, out: &mut Outcomes) {
-        for host in nps_servers(env, &META, out) {
-            let (sid_type, origin) = match &host.ias_sid_type {
-                Some(Fact { value: Some(t), origin }) => (*t, origin.clone()),
-                Some(Fact { value: None, .. }) => continue, // the IAS service is not installed
-                None => {
-                    out.not_evaluated.push(missing_evidence(
-                        &META,
-                        host,
-                        "sc-qsidtype-ias.txt (or ias-service.reg)",
-                    ));
-                    continue;
-                }
-            };
-            if sid_type == SidType::Unrestricted {
-                continue;
-            }
-            let Some(build) = &host.os_build else {
+fn check(env: &Environment, out: &mut Outcomes) {
+    for host in nps_servers(env, &META, out) {
+        let (sid_type, origin) = match &host.ias_sid_type {
+            Some(Fact { value: Some(t), origin }) => (*t, origin.clone()),
+            Some(Fact { value: None, .. }) => continue, // the IAS service is not installed
+            None => {
                 out.not_evaluated.push(missing_evidence(
                     &META,
                     host,
-                    "os.json (the OS build decides the severity)",
+                    "sc-qsidtype-ias.txt (or ias-service.reg)",
                 ));
                 continue;
-            };
-            let mut f = Finding::new(
-                &META,
-                Subject::host(&host.name),
-                origin.clone(),
-                format!(
-                    "IAS service SID type on NPS server {} is {sid_type:?}, not UNRESTRICTED",
-                    host.name
-                ),
-            )
-            .evidence("SID type", format!("{sid_type:?}"), Some(origin))
-            .evidence("OS build", build.value.to_string(), Some(build.origin.clone()));
-            // The guidance asks for the change on Windows Server 2019; elsewhere it is informational.
-            if build.value != BUILD_2019 {
-                f.severity = Severity::Info;
             }
-            out.findings.push(f);
+        };
+        if sid_type == SidType::Unrestricted {
+            continue;
         }
+        let Some(build) = &host.os_build else {
+            out.not_evaluated.push(missing_evidence(
+                &META,
+                host,
+                "os.json (the OS build decides the severity)",
+            ));
+            continue;
+        };
+        let mut f = Finding::new(
+            &META,
+            Subject::host(&host.name),
+            origin.clone(),
+            format!(
+                "IAS service SID type on NPS server {} is {sid_type:?}, not UNRESTRICTED",
+                host.name
+            ),
+        )
+        .evidence("SID type", format!("{sid_type:?}"), Some(origin))
+        .evidence("OS build", build.value.to_string(), Some(build.origin.clone()));
+        // The guidance asks for the change on Windows Server 2019; elsewhere it is informational.
+        if build.value != BUILD_2019 {
+            f.severity = Severity::Info;
+        }
+        out.findings.push(f);
     }
 }

@@ -1,14 +1,12 @@
 //! RDS016: the RD Gateway evaluates its connection authorization policies locally although a central NPS
 //! server with the MFA extension exists.
 
-use super::common::{host_roles, is_nps_server, missing_evidence};
-use super::{Outcomes, Role, Rule, RuleMeta};
+use super::common::{hosts_with, is_nps_server, missing_evidence};
+use super::{Outcomes, Role, RuleMeta};
 use crate::finding::{Finding, NotEvaluated, Severity, Subject};
 use crate::model::Environment;
 
-pub struct Rds016;
-
-static META: RuleMeta = RuleMeta {
+declare_rule!(Rds016, RuleMeta {
     id: "RDS016",
     name: "rdg-local-nps",
     severity: Severity::Medium,
@@ -17,68 +15,58 @@ static META: RuleMeta = RuleMeta {
         "Integrate your Remote Desktop Gateway with Microsoft Entra multifactor authentication using the NPS extension.",
     help: include_str!("../../rules/RDS016.md"),
     tags: &["host", "rd-gateway", "nps", "mfa"],
-};
+});
 
-impl Rule for Rds016 {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, env: &Environment, out: &mut Outcomes) {
-        for host in env
+fn check(env: &Environment, out: &mut Outcomes) {
+    for host in hosts_with(env, Role::Gateway) {
+        let Some(nps) = &host.nps else {
+            out.not_evaluated.push(missing_evidence(&META, host, "nps-config.xml"));
+            continue;
+        };
+        if nps.config.forwards_to_central_nps() {
+            continue;
+        }
+        let others: Vec<_> = env
             .hosts
             .values()
-            .filter(|h| host_roles(env, h).contains(Role::Gateway))
-        {
-            let Some(nps) = &host.nps else {
-                out.not_evaluated.push(missing_evidence(&META, host, "nps-config.xml"));
-                continue;
-            };
-            if nps.config.forwards_to_central_nps() {
-                continue;
-            }
-            let others: Vec<_> = env
-                .hosts
-                .values()
-                .filter(|o| o.name != host.name && is_nps_server(env, o) == Some(true))
-                .collect();
-            let central = others
-                .iter()
-                .find(|o| o.auth_dlls.as_ref().is_some_and(|d| d.value.has_mfa_extension()));
-            let unknown: Vec<&str> = others
-                .iter()
-                .filter(|o| o.auth_dlls.is_none())
-                .map(|o| o.name.as_str())
-                .collect();
-            if central.is_none() && !unknown.is_empty() {
-                let reason = format!(
-                    "the gateway does not forward; whether NPS server {} has the MFA extension is unknown \
-                     (authsrv-parameters.reg missing)",
-                    unknown.join(", ")
-                );
-                out.not_evaluated.push(NotEvaluated::new(
+            .filter(|o| o.name != host.name && is_nps_server(env, o) == Some(true))
+            .collect();
+        let central = others
+            .iter()
+            .find(|o| o.auth_dlls.as_ref().is_some_and(|d| d.value.has_mfa_extension()));
+        let unknown: Vec<&str> = others
+            .iter()
+            .filter(|o| o.auth_dlls.is_none())
+            .map(|o| o.name.as_str())
+            .collect();
+        if central.is_none() && !unknown.is_empty() {
+            let reason = format!(
+                "the gateway does not forward; whether NPS server {} has the MFA extension is unknown \
+                 (authsrv-parameters.reg missing)",
+                unknown.join(", ")
+            );
+            out.not_evaluated.push(NotEvaluated::new(
+                &META,
+                Subject::host(&host.name),
+                reason,
+                host.origin.clone(),
+            ));
+            continue;
+        }
+        if let Some(central) = central {
+            let origin = host.origin.clone().unwrap_or_else(|| nps.origin(&(0..0)));
+            out.findings.push(
+                Finding::new(
                     &META,
                     Subject::host(&host.name),
-                    reason,
-                    host.origin.clone(),
-                ));
-                continue;
-            }
-            if let Some(central) = central {
-                let origin = host.origin.clone().unwrap_or_else(|| nps.origin(&(0..0)));
-                out.findings.push(
-                    Finding::new(
-                        &META,
-                        Subject::host(&host.name),
-                        nps.config.connection_request_policies.first().map_or(origin, |p| nps.origin(&p.span)),
-                        format!(
-                            "RD Gateway {} does not forward authentication to the central NPS {} that has the MFA extension",
-                            host.name, central.name
-                        ),
-                    )
-                    .evidence("central NPS", central.name.clone(), None),
-                );
-            }
+                    nps.config.connection_request_policies.first().map_or(origin, |p| nps.origin(&p.span)),
+                    format!(
+                        "RD Gateway {} does not forward authentication to the central NPS {} that has the MFA extension",
+                        host.name, central.name
+                    ),
+                )
+                .evidence("central NPS", central.name.clone(), None),
+            );
         }
     }
 }

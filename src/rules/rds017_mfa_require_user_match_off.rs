@@ -1,58 +1,53 @@
 //! RDS017: `REQUIRE_USER_MATCH` is FALSE: users not enrolled in MFA pass without a second factor.
 
 use super::common::{missing_evidence, nps_servers};
-use super::{Outcomes, Rule, RuleMeta};
+use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, Severity, Subject};
 use crate::model::{Environment, Fact};
 
-pub struct Rds017;
-
-static META: RuleMeta = RuleMeta {
-    id: "RDS017",
-    name: "mfa-require-user-match-off",
-    severity: Severity::Medium,
-    short: "The MFA NPS extension lets users who are not enrolled in MFA sign in without a second factor.",
-    guidance: "Users must be registered to use Microsoft Entra multifactor authentication.",
-    help: include_str!("../../rules/RDS017.md"),
-    tags: &["host", "nps", "mfa"],
-};
-
-impl Rule for Rds017 {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+declare_rule!(
+    Rds017,
+    RuleMeta {
+        id: "RDS017",
+        name: "mfa-require-user-match-off",
+        severity: Severity::Medium,
+        short: "The MFA NPS extension lets users who are not enrolled in MFA sign in without a second factor.",
+        guidance: "Users must be registered to use Microsoft Entra multifactor authentication.",
+        help: include_str!("../../rules/RDS017.md"),
+        tags: &["host", "nps", "mfa"],
     }
+);
 
-    fn check(&self, env: &Environment, out: &mut Outcomes) {
-        for host in nps_servers(env, &META, out) {
-            match &host.auth_dlls {
-                Some(d) if d.value.has_mfa_extension() => {}
-                Some(_) => continue,
-                None => {
-                    let file = "authsrv-parameters.reg (whether the MFA extension is installed)";
-                    out.not_evaluated.push(missing_evidence(&META, host, file));
-                    continue;
-                }
+fn check(env: &Environment, out: &mut Outcomes) {
+    for host in nps_servers(env, &META, out) {
+        match &host.auth_dlls {
+            Some(d) if d.value.has_mfa_extension() => {}
+            Some(_) => continue,
+            None => {
+                let file = "authsrv-parameters.reg (whether the MFA extension is installed)";
+                out.not_evaluated.push(missing_evidence(&META, host, file));
+                continue;
             }
-            match &host.require_user_match {
-                Some(Fact { value: Some(v), origin }) if v.trim().eq_ignore_ascii_case("FALSE") => out.findings.push(
-                    Finding::new(
-                        &META,
-                        Subject::host(&host.name),
-                        origin.clone(),
-                        format!(
-                            "REQUIRE_USER_MATCH is FALSE on NPS server {}: users without MFA pass",
-                            host.name
-                        ),
-                    )
-                    .evidence("REQUIRE_USER_MATCH", v.clone(), Some(origin.clone())),
-                ),
-                Some(_) => {} // TRUE, or absent (which means TRUE)
-                None => out.not_evaluated.push(missing_evidence(
+        }
+        match &host.require_user_match {
+            Some(Fact { value: Some(v), origin }) if v.trim().eq_ignore_ascii_case("FALSE") => out.findings.push(
+                Finding::new(
                     &META,
-                    host,
-                    "azuremfa.reg (HKLM\\SOFTWARE\\Microsoft\\AzureMfa)",
-                )),
-            }
+                    Subject::host(&host.name),
+                    origin.clone(),
+                    format!(
+                        "REQUIRE_USER_MATCH is FALSE on NPS server {}: users without MFA pass",
+                        host.name
+                    ),
+                )
+                .evidence("REQUIRE_USER_MATCH", v.clone(), Some(origin.clone())),
+            ),
+            Some(_) => {} // TRUE, or absent (which means TRUE)
+            None => out.not_evaluated.push(missing_evidence(
+                &META,
+                host,
+                "azuremfa.reg (HKLM\\SOFTWARE\\Microsoft\\AzureMfa)",
+            )),
         }
     }
 }

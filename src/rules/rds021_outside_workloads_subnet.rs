@@ -2,47 +2,42 @@
 //! Domain Services VNet nor peered with it.
 
 use super::common::{peers, vm_nics, vm_roles};
-use super::{Outcomes, Rule, RuleMeta};
+use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, NotEvaluated, Severity, Subject};
 use crate::model::{Environment, Key, Vm};
 
-pub struct Rds021;
-
-static META: RuleMeta = RuleMeta {
-    id: "RDS021",
-    name: "outside-workloads-subnet",
-    severity: Severity::Medium,
-    short: "An RDS or NPS VM is not in a workloads subnet of the Domain Services virtual network.",
-    guidance: "Deployed into a workloads subnet of your Domain Services virtual network.",
-    help: include_str!("../../rules/RDS021.md"),
-    tags: &["network", "domain-services"],
-};
-
-impl Rule for Rds021 {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+declare_rule!(
+    Rds021,
+    RuleMeta {
+        id: "RDS021",
+        name: "outside-workloads-subnet",
+        severity: Severity::Medium,
+        short: "An RDS or NPS VM is not in a workloads subnet of the Domain Services virtual network.",
+        guidance: "Deployed into a workloads subnet of your Domain Services virtual network.",
+        help: include_str!("../../rules/RDS021.md"),
+        tags: &["network", "domain-services"],
     }
+);
 
-    fn check(&self, env: &Environment, out: &mut Outcomes) {
-        let ds_subnets: Vec<Key> = env
-            .domain_services
-            .values()
-            .flat_map(|d| d.subnets.iter().filter_map(|r| r.key()))
-            .collect();
-        let ds_vnets: Vec<Key> = ds_subnets.iter().filter_map(Key::parent).collect();
-        for vm in env.vms.values().filter(|vm| !vm_roles(env, vm).is_empty()) {
-            if ds_subnets.is_empty() {
-                let reason = "no Domain Services resource (az ad ds list) with its subnet is in the inventory";
-                out.not_evaluated.push(NotEvaluated::new(
-                    &META,
-                    Subject::resource(&vm.meta.id),
-                    reason,
-                    Some(vm.meta.origin.clone()),
-                ));
-                continue;
-            }
-            check_vm(env, vm, &ds_subnets, &ds_vnets, out);
+fn check(env: &Environment, out: &mut Outcomes) {
+    let ds_subnets: Vec<Key> = env
+        .domain_services
+        .values()
+        .flat_map(|d| d.subnets.iter().filter_map(|r| r.key()))
+        .collect();
+    let ds_vnets: Vec<Key> = ds_subnets.iter().filter_map(Key::parent).collect();
+    for vm in env.vms.values().filter(|vm| !vm_roles(env, vm).is_empty()) {
+        if ds_subnets.is_empty() {
+            let reason = "no Domain Services resource (az ad ds list) with its subnet is in the inventory";
+            out.not_evaluated.push(NotEvaluated::new(
+                &META,
+                Subject::resource(&vm.meta.id),
+                reason,
+                Some(vm.meta.origin.clone()),
+            ));
+            continue;
         }
+        check_vm(env, vm, &ds_subnets, &ds_vnets, out);
     }
 }
 

@@ -1,53 +1,45 @@
 //! RDS022: only one RD Session Host exists in the deployment.
 
-use super::common::{host_roles, vm_roles};
-use super::{Outcomes, Role, Rule, RuleMeta};
+use super::common::{hosts_with, vm_roles};
+use super::{Outcomes, Role, RuleMeta};
 use crate::finding::{Finding, Severity, Subject};
 use crate::model::Environment;
 use crate::source::Origin;
 
-pub struct Rds022;
-
-static META: RuleMeta = RuleMeta {
-    id: "RDS022",
-    name: "single-session-host",
-    severity: Severity::Low,
-    short: "Only one RD Session Host exists: no redundancy.",
-    guidance: "For redundancy and high availability, you can add and load balance hosts later.",
-    help: include_str!("../../rules/RDS022.md"),
-    tags: &["availability"],
-};
-
-impl Rule for Rds022 {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+declare_rule!(
+    Rds022,
+    RuleMeta {
+        id: "RDS022",
+        name: "single-session-host",
+        severity: Severity::Low,
+        short: "Only one RD Session Host exists: no redundancy.",
+        guidance: "For redundancy and high availability, you can add and load balance hosts later.",
+        help: include_str!("../../rules/RDS022.md"),
+        tags: &["availability"],
     }
+);
 
-    fn check(&self, env: &Environment, out: &mut Outcomes) {
-        // Session hosts known from evidence folders, plus VMs with the role that have no evidence folder.
-        let mut hosts: Vec<(Subject, Option<Origin>)> = env
-            .hosts
+fn check(env: &Environment, out: &mut Outcomes) {
+    // Session hosts known from evidence folders, plus VMs with the role that have no evidence folder.
+    let mut hosts: Vec<(Subject, Option<Origin>)> = hosts_with(env, Role::SessionHost)
+        .map(|h| (Subject::host(&h.name), h.origin.clone()))
+        .collect();
+    hosts.extend(
+        env.vms
             .values()
-            .filter(|h| host_roles(env, h).contains(Role::SessionHost))
-            .map(|h| (Subject::host(&h.name), h.origin.clone()))
-            .collect();
-        hosts.extend(
-            env.vms
-                .values()
-                .filter(|vm| !env.hosts.contains_key(&vm.host_name().to_uppercase()))
-                .filter(|vm| vm_roles(env, vm).contains(Role::SessionHost))
-                .map(|vm| (Subject::resource(&vm.meta.id), Some(vm.meta.origin.clone()))),
-        );
-        if let [(subject, Some(origin))] = hosts.as_slice() {
-            out.findings.push(Finding::new(
-                &META,
-                subject.clone(),
-                origin.clone(),
-                format!(
-                    "{} is the only RD Session Host: add a second one for redundancy",
-                    subject.id
-                ),
-            ));
-        }
+            .filter(|vm| !env.hosts.contains_key(&vm.host_name().to_uppercase()))
+            .filter(|vm| vm_roles(env, vm).contains(Role::SessionHost))
+            .map(|vm| (Subject::resource(&vm.meta.id), Some(vm.meta.origin.clone()))),
+    );
+    if let [(subject, Some(origin))] = hosts.as_slice() {
+        out.findings.push(Finding::new(
+            &META,
+            subject.clone(),
+            origin.clone(),
+            format!(
+                "{} is the only RD Session Host: add a second one for redundancy",
+                subject.id
+            ),
+        ));
     }
 }
