@@ -15,13 +15,6 @@ pub struct Nsg {
     pub rules: Vec<SecurityRule>,
 }
 
-impl Nsg {
-    /// The evaluable specs, index-aligned with `rules`.
-    pub fn specs(&self) -> Vec<RuleSpec> {
-        self.rules.iter().map(|r| r.spec.clone()).collect()
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct SecurityRule {
     pub name: String,
@@ -34,6 +27,12 @@ pub struct SecurityRule {
     pub fields: Option<Origin>,
     /// Which field held the sources (`sourceAddressPrefix` or `sourceAddressPrefixes`), for pointing at it.
     pub source_field: &'static str,
+}
+
+impl AsRef<RuleSpec> for SecurityRule {
+    fn as_ref(&self) -> &RuleSpec {
+        &self.spec
+    }
 }
 
 #[derive(Debug, Clone)]

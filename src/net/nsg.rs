@@ -49,6 +49,13 @@ fn parse_keyword<T: Copy>(s: &str, what: &str, options: &[(&str, T)]) -> Result<
         })
 }
 
+/// Rule lists are taken as anything that holds a spec (the model's rules carry names and positions too).
+impl AsRef<RuleSpec> for RuleSpec {
+    fn as_ref(&self) -> &RuleSpec {
+        self
+    }
+}
+
 /// The evaluable part of one NSG security rule (names and file positions live in the
 /// caller's model).
 #[derive(Debug, Clone, PartialEq)]
@@ -136,9 +143,10 @@ pub struct Exposure {
 /// The inbound rules in evaluation order: ascending priority, ties kept in list order
 /// (Azure rejects equal priorities in one direction, so ties only come from broken
 /// input), each with its index in `rules`.
-fn inbound_in_order(rules: &[RuleSpec]) -> Vec<(usize, &RuleSpec)> {
+fn inbound_in_order<R: AsRef<RuleSpec>>(rules: &[R]) -> Vec<(usize, &RuleSpec)> {
     let mut order: Vec<(usize, &RuleSpec)> = rules
         .iter()
+        .map(AsRef::as_ref)
         .enumerate()
         .filter(|(_, r)| r.direction == Direction::Inbound)
         .collect();
@@ -153,8 +161,8 @@ fn inbound_in_order(rules: &[RuleSpec]) -> Vec<(usize, &RuleSpec)> {
 /// 0.0.0.0/0 shadows only IPv4, ::/0 only IPv6). Destinations and source ports are
 /// ignored, as the spec says for RDS001. None when the rule is not an inbound Allow
 /// carrying Tcp or Udp on `port` from an internet source, or when it is fully shadowed.
-pub fn unshadowed_exposure(rules: &[RuleSpec], index: usize, port: u16) -> Option<Exposure> {
-    let allow = rules.get(index)?;
+pub fn unshadowed_exposure<R: AsRef<RuleSpec>>(rules: &[R], index: usize, port: u16) -> Option<Exposure> {
+    let allow = rules.get(index)?.as_ref();
     if allow.access != Access::Allow {
         return None;
     }
@@ -223,7 +231,7 @@ pub struct TransportVerdict {
 /// carries the transport, its ports contain `port`, and its destination matches:
 /// `DestMatch::Yes` always; Unknown counts as a match for Allow and as no match for Deny
 /// (never a silent pass). The undecided remainder after the last rule is denied.
-pub fn evaluate_inbound(rules: &[RuleSpec], target: &Target, port: u16, sources: &IpSet) -> Verdict {
+pub fn evaluate_inbound<R: AsRef<RuleSpec>>(rules: &[R], target: &Target, port: u16, sources: &IpSet) -> Verdict {
     Verdict {
         per_transport: Transport::ALL
             .into_iter()
@@ -234,8 +242,8 @@ pub fn evaluate_inbound(rules: &[RuleSpec], target: &Target, port: u16, sources:
 
 /// [`evaluate_inbound`] for a single transport, so that a second NSG on the path can be
 /// fed exactly what the first one let through on that transport.
-pub fn evaluate_transport(
-    rules: &[RuleSpec],
+pub fn evaluate_transport<R: AsRef<RuleSpec>>(
+    rules: &[R],
     target: &Target,
     port: u16,
     t: Transport,

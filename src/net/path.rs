@@ -35,9 +35,9 @@ impl PathVerdict {
 /// None the result follows `no_nsg`. Each NSG's rule list must already hold the default
 /// rules. The NIC NSG is fed only what the subnet NSG let through on each transport, so
 /// its verdict names the rules on the actual path, not ones whose traffic never arrives.
-pub fn effective_inbound(
-    subnet_nsg: Option<&[RuleSpec]>,
-    nic_nsg: Option<&[RuleSpec]>,
+pub fn effective_inbound<R: AsRef<RuleSpec>>(
+    subnet_nsg: Option<&[R]>,
+    nic_nsg: Option<&[R]>,
     target: &Target,
     port: u16,
     no_nsg: NoNsgPolicy,
@@ -54,7 +54,7 @@ pub fn effective_inbound(
             nic: None,
         };
     }
-    let stage = |rules: Option<&[RuleSpec]>, admitted: &dyn Fn(Transport) -> IpSet| {
+    let stage = |rules: Option<&[R]>, admitted: &dyn Fn(Transport) -> IpSet| {
         rules.map(|rules| Verdict {
             per_transport: Transport::ALL
                 .into_iter()
@@ -105,10 +105,10 @@ mod tests {
     #[test]
     fn no_nsg_follows_the_policy() {
         let t = Target::default();
-        let open = effective_inbound(None, None, &t, RDP_PORT, Open);
+        let open = effective_inbound::<RuleSpec>(None, None, &t, RDP_PORT, Open);
         assert_eq!(open.open, both_open());
         assert!(open.is_open() && open.subnet.is_none() && open.nic.is_none());
-        let closed = effective_inbound(None, None, &t, RDP_PORT, Closed);
+        let closed = effective_inbound::<RuleSpec>(None, None, &t, RDP_PORT, Closed);
         assert!(!closed.is_open() && closed.open.is_empty());
     }
 

@@ -43,10 +43,9 @@ fn check(env: &Environment, out: &mut Outcomes) {
 }
 
 fn check_nsg(nsg: &Nsg) -> Vec<Finding> {
-    let specs = nsg.specs();
     let mut found = Vec::new();
     for (i, rule) in nsg.rules.iter().enumerate() {
-        let Some(exposure) = unshadowed_exposure(&specs, i, RDP_PORT) else {
+        let Some(exposure) = unshadowed_exposure(&nsg.rules, i, RDP_PORT) else {
             continue;
         };
         // Only user rules can open 3389 from the internet; a default rule always has an origin in that case.

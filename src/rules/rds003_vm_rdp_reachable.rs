@@ -256,8 +256,6 @@ fn judge(nsgs: &PathNsgs<'_>, cfg: &IpConfig, entry: &Entry) -> Judged {
         private_ips: cfg.private_ip.into_iter().collect(),
         asgs: asg_keys(cfg),
     };
-    let subnet_specs = nsgs.subnet.map(Nsg::specs);
-    let nic_specs = nsgs.nic.map(Nsg::specs);
     let no_known_nsg = nsgs.subnet.is_none() && nsgs.nic.is_none();
     let policy = match entry.no_nsg {
         Some(p) => p,
@@ -269,7 +267,13 @@ fn judge(nsgs: &PathNsgs<'_>, cfg: &IpConfig, entry: &Entry) -> Judged {
         // Irrelevant: with an NSG on the path the SKU does not matter.
         None => NoNsgPolicy::Open,
     };
-    let verdict = effective_inbound(subnet_specs.as_deref(), nic_specs.as_deref(), &target, RDP_PORT, policy);
+    let verdict = effective_inbound(
+        nsgs.subnet.map(|n| n.rules.as_slice()),
+        nsgs.nic.map(|n| n.rules.as_slice()),
+        &target,
+        RDP_PORT,
+        policy,
+    );
     let open = verdict.open.iter().any(|(t, _)| entry.transports.contains(t));
     match (open, nsgs.missing.is_empty()) {
         (false, _) if !no_known_nsg || nsgs.missing.is_empty() => Judged::Closed,
