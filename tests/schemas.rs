@@ -184,3 +184,46 @@ fn minified_inputs_get_a_windowed_snippet() {
         snippet_lines[0]
     );
 }
+
+/// The README's example `rdsaudit.toml` is accepted by the parser and described by `schemas/config.schema.json`.
+#[test]
+fn the_readme_config_matches_the_config_schema() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let example = readme
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("a toml example");
+    rdsaudit::config::Config::parse(&rdsaudit::source::Source::from_text(
+        "rdsaudit.toml",
+        example.to_string(),
+    ))
+    .expect("the README example parses");
+    let mut json = toml_to_json(toml::from_str(example).unwrap());
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("schemas/config.schema.json")).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&json).map(|e| e.to_string()).collect();
+    assert_eq!(json["suppressions"][0]["expires"], "2027-01-31");
+    assert!(errors.is_empty(), "{errors:?}\n{json}");
+    json["unknown-key"] = serde_json::Value::Bool(true);
+    assert!(
+        !validator.is_valid(&json),
+        "unknown keys are rejected, as the parser does"
+    );
+}
+
+/// The JSON view of a TOML document, dates as `YYYY-MM-DD` strings.
+fn toml_to_json(v: toml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        toml::Value::String(s) => J::String(s),
+        toml::Value::Integer(i) => J::from(i),
+        toml::Value::Float(f) => J::from(f),
+        toml::Value::Boolean(b) => J::Bool(b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(a) => J::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => J::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect()),
+    }
+}
