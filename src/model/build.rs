@@ -2,7 +2,7 @@
 //! rules, subnets, peerings, load-balancer rules listed on their own) are merged into their parent by
 //! name; the same resource seen in several files is kept once, with a warning when the copies disagree.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
@@ -303,7 +303,30 @@ impl Builder {
         for nsg in self.env.nsgs.values_mut() {
             add_default_rules(nsg);
         }
+        self.index_vm_nics();
         self.env
+    }
+}
+
+impl Builder {
+    /// The NICs of each VM, from both directions of the reference, so that rules join in O(1).
+    fn index_vm_nics(&mut self) {
+        let env = &mut self.env;
+        let mut index: BTreeMap<Key, Vec<Key>> = BTreeMap::new();
+        for (vm_key, vm) in &env.vms {
+            let listed = vm.nics.iter().filter_map(Ref::key).filter(|k| env.nics.contains_key(k));
+            index.entry(vm_key.clone()).or_default().extend(listed);
+        }
+        for (nic_key, nic) in &env.nics {
+            if let Some(vm_key) = nic.vm.as_ref().and_then(Ref::key).filter(|k| env.vms.contains_key(k)) {
+                index.entry(vm_key).or_default().push(nic_key.clone());
+            }
+        }
+        for nics in index.values_mut() {
+            nics.sort();
+            nics.dedup();
+        }
+        env.nics_of_vm = index;
     }
 }
 

@@ -106,6 +106,8 @@ pub struct Environment {
     pub bastions: BTreeMap<Key, Bastion>,
     pub load_balancers: BTreeMap<Key, LoadBalancer>,
     pub domain_services: BTreeMap<Key, DomainService>,
+    /// NICs of each VM in the inventory (listed by the VM or naming it), built once after ingest.
+    pub nics_of_vm: BTreeMap<Key, Vec<Key>>,
     /// Windows hosts from evidence folders, by upper-cased computer name.
     pub hosts: BTreeMap<String, Host>,
     /// Roles by upper-cased host name, from the config's `[roles]`.

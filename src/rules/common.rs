@@ -6,12 +6,12 @@ use crate::model::{Environment, Host, Key, Nic, Vm};
 
 /// The NICs of a VM found in the inventory: the ones it lists, and the ones that name it.
 pub fn vm_nics<'e>(env: &'e Environment, vm: &Vm) -> Vec<(&'e Key, &'e Nic)> {
-    let vm_key = vm.meta.key();
-    let listed: Vec<Key> = vm.nics.iter().filter_map(|r| r.key()).collect();
-    env.nics
-        .iter()
-        .filter(|(k, nic)| listed.contains(k) || nic.vm.as_ref().and_then(|r| r.key()).as_ref() == Some(&vm_key))
-        .collect()
+    let keys = env
+        .nics_of_vm
+        .get(&vm.meta.key())
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    keys.iter().filter_map(|k| env.nics.get_key_value(k)).collect()
 }
 
 /// NIC references of a VM that the inventory does not hold (or could not resolve).
