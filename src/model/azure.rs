@@ -164,6 +164,31 @@ impl LoadBalancer {
             .find(|f| f.id.as_deref().map(Key::new).as_ref() == Some(&k))
     }
 
+    /// Whether a rule forwards RDP from the internet: a public frontend, a backend port covering 3389
+    /// (0 is HA ports) and a protocol carrying TCP or UDP.
+    pub fn forwards_rdp(&self, rule: &LbRule) -> bool {
+        rule.protocol.transports().next().is_some()
+            && crate::net::ports::lb_backend_port_covers(rule.backend_port, crate::net::RDP_PORT)
+            && self.rule_is_public(rule)
+    }
+
+    /// `load balancer lb inboundNatRules r (Tcp 50001 -> 3389)`, for messages and evidence.
+    pub fn describe_rule(&self, rule: &LbRule) -> String {
+        let backend = if rule.backend_port == 0 {
+            "every port".to_string()
+        } else {
+            rule.backend_port.to_string()
+        };
+        format!(
+            "load balancer {} {} {} ({:?} {} -> {backend})",
+            self.meta.name,
+            rule.kind.segment(),
+            rule.name,
+            rule.protocol,
+            rule.frontend_port.as_deref().unwrap_or("?")
+        )
+    }
+
     /// Whether a rule listens on a public frontend (when the rule's frontend is not found, any public
     /// frontend of the load balancer counts: never a silent pass).
     pub fn rule_is_public(&self, rule: &LbRule) -> bool {

@@ -9,7 +9,6 @@ use crate::finding::{Finding, NotEvaluated, Severity, Subject};
 use crate::model::{Environment, IpConfig, Key, LbRule, LoadBalancer, Nic, Nsg, Ref, Vm};
 use crate::net::addresses::Target;
 use crate::net::path::{effective_inbound, NoNsgPolicy, PathVerdict};
-use crate::net::ports::lb_backend_port_covers;
 use crate::net::protocol::Transport;
 use crate::net::RDP_PORT;
 use crate::source::Origin;
@@ -148,32 +147,11 @@ fn entries(env: &Environment, nic: &Nic, cfg: &IpConfig) -> Result<Vec<Entry>, S
         });
     }
     for lb in env.load_balancers.values() {
-        for rule in lb
-            .rules
-            .iter()
-            .filter(|r| targets(lb, r, cfg) && lb_backend_port_covers(r.backend_port, RDP_PORT))
-        {
-            if !lb.rule_is_public(rule) {
-                continue;
-            }
-            let transports: Vec<Transport> = rule.protocol.transports().collect();
-            if transports.is_empty() {
-                continue;
-            }
+        for rule in lb.rules.iter().filter(|r| targets(lb, r, cfg) && lb.forwards_rdp(r)) {
             out.push(Entry {
-                describe: format!(
-                    "load balancer {} {} {} ({:?} {} -> {}) -> NIC {} / {}",
-                    lb.meta.name,
-                    rule.kind.segment(),
-                    rule.name,
-                    rule.protocol,
-                    rule.frontend_port.as_deref().unwrap_or("?"),
-                    rule.backend_port,
-                    nic.meta.name,
-                    cfg.name
-                ),
+                describe: format!("{} -> NIC {} / {}", lb.describe_rule(rule), nic.meta.name, cfg.name),
+                transports: rule.protocol.transports().collect(),
                 origin: rule.fields.child("backendPort"),
-                transports,
                 no_nsg: Some(if lb.is_standard() {
                     NoNsgPolicy::Closed
                 } else {

@@ -3,8 +3,6 @@
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, Severity, Subject};
 use crate::model::Environment;
-use crate::net::ports::lb_backend_port_covers;
-use crate::net::RDP_PORT;
 
 declare_rule!(
     Rds006,
@@ -22,28 +20,15 @@ declare_rule!(
 fn check(env: &Environment, out: &mut Outcomes) {
     for lb in env.load_balancers.values() {
         for rule in &lb.rules {
-            let carries_rdp = rule.protocol.transports().next().is_some();
-            if !carries_rdp || !lb_backend_port_covers(rule.backend_port, RDP_PORT) || !lb.rule_is_public(rule) {
+            if !lb.forwards_rdp(rule) {
                 continue;
             }
-            let port = if rule.backend_port == 0 {
-                "every port (HA ports)".to_string()
-            } else {
-                rule.backend_port.to_string()
-            };
             out.findings.push(
                 Finding::new(
                     &META,
                     Subject::resource(format!("{}/{}/{}", lb.meta.id, rule.kind.segment(), rule.name)),
                     rule.fields.child("backendPort"),
-                    format!(
-                        "public load balancer '{}' {} '{}' forwards {:?} frontend port {} to backend {port}",
-                        lb.meta.name,
-                        rule.kind.segment(),
-                        rule.name,
-                        rule.protocol,
-                        rule.frontend_port.as_deref().unwrap_or("?"),
-                    ),
+                    format!("public {} forwards to RDP", lb.describe_rule(rule)),
                 )
                 .evidence("load balancer", &lb.meta.id, Some(lb.meta.origin.clone()))
                 .evidence("rule", rule.name.clone(), Some(rule.origin.clone())),
