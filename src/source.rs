@@ -114,6 +114,14 @@ impl Source {
         InputError::at(&self.display, line, column, message)
     }
 
+    /// An input error at the value a JSON pointer addresses (found by a light scan of this file only).
+    pub fn error_at_pointer(&self, pointer: &str, message: impl Into<String>) -> InputError {
+        match crate::locate::locate_pointers(&self.text, &[pointer]).pop().flatten() {
+            Some(span) => self.error_at(span.start, message),
+            None => InputError::new(&self.display, format!("at {pointer}: {}", message.into())),
+        }
+    }
+
     /// An input error at a line and column reported by a parser (serde_json, toml).
     pub fn error_at_line(&self, line: usize, column: usize, message: impl Into<String>) -> InputError {
         InputError::at(&self.display, line.max(1), column.max(1), message)

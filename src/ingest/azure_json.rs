@@ -6,7 +6,6 @@ use serde_json::Value;
 
 use super::arm_template;
 use crate::error::InputError;
-use crate::locate::{locate_pointers, LineIndex};
 use crate::source::Source;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,11 +90,5 @@ fn is_terraform(v: &Value) -> bool {
 
 fn template_error(source: &Source, e: arm_template::TemplateError) -> InputError {
     let arm_template::TemplateError::Expr { pointer, source: expr } = &e;
-    match locate_pointers(&source.text, &[pointer.as_str()]).pop().flatten() {
-        Some(span) => {
-            let (line, column) = LineIndex::new(&source.text).line_col(&source.text, span.start);
-            InputError::at(&source.display, line, column, expr.to_string())
-        }
-        None => InputError::new(&source.display, e.to_string()),
-    }
+    source.error_at_pointer(pointer, expr.to_string())
 }

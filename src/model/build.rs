@@ -11,9 +11,8 @@ use super::parse::{self, Bad, RuleRead};
 use super::*;
 use crate::error::InputError;
 use crate::ingest::RawResource;
-use crate::locate::{locate_pointers, LineIndex};
 use crate::net::nsg::default_rules;
-use crate::source::Origin;
+use crate::source::{Loc, Origin};
 
 /// A security rule that an export could not resolve, kept so RDS001 can say it was not evaluated.
 #[derive(Debug, Clone)]
@@ -380,18 +379,11 @@ fn resource_type(n: Node<'_>, id: &str) -> Option<String> {
 }
 
 /// Turn an origin into an input error with line and column.
-pub fn locate_error(env: &Environment, origin: &Origin, message: String) -> InputError {
+fn locate_error(env: &Environment, origin: &Origin, message: String) -> InputError {
     let source = &env.sources[origin.source];
-    let span = match &origin.loc {
-        crate::source::Loc::Pointer(p) => locate_pointers(&source.text, &[p.as_str()]).pop().flatten(),
-        crate::source::Loc::Span(s) => Some(s.clone()),
-    };
-    match span {
-        Some(s) => {
-            let (line, column) = LineIndex::new(&source.text).line_col(&source.text, s.start);
-            InputError::at(&source.display, line, column, message)
-        }
-        None => InputError::new(&source.display, message),
+    match &origin.loc {
+        Loc::Pointer(p) => source.error_at_pointer(p, message),
+        Loc::Span(s) => source.error_at(s.start, message),
     }
 }
 

@@ -9,7 +9,7 @@ mod node;
 mod parse;
 
 pub use azure::*;
-pub use build::{locate_error, Builder, UnresolvedRule};
+pub use build::{Builder, UnresolvedRule};
 pub use host::*;
 
 use std::collections::BTreeMap;

@@ -102,11 +102,7 @@ impl HostSummary {
         let validator = jsonschema::validator_for(&schema).expect("the embedded schema compiles");
         if let Some(err) = validator.iter_errors(&value).next() {
             let pointer = err.instance_path().to_string();
-            let at = locate_pointers(&source.text, &[pointer.as_str()])
-                .pop()
-                .flatten()
-                .map_or(0, |s| s.start);
-            return Err(source.error_at(at, format!("host summary does not match its schema: {err}")));
+            return Err(source.error_at_pointer(&pointer, format!("host summary does not match its schema: {err}")));
         }
         serde_json::from_value(value).map_err(|e| source.error_at(0, format!("invalid host summary: {e}")))
     }
