@@ -115,8 +115,6 @@ pub struct Vm {
     pub computer_name: Option<String>,
     /// `Windows` / `Linux` from the OS disk, else from the OS profile's configuration block.
     pub os_type: Option<String>,
-    /// `publisher/offer/sku` of the image, when a marketplace image.
-    pub image: Option<String>,
     pub nics: Vec<Ref>,
 }
 

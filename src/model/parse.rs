@@ -308,11 +308,6 @@ pub fn vm(n: Node<'_>, id: &str) -> Vm {
     let storage = p.get("storageProfile");
     let storage = storage.as_ref().map(Owned::node);
     let os_disk = storage.and_then(|s| s.get("osDisk"));
-    let image = storage.and_then(|s| s.get("imageReference"));
-    let image = image
-        .as_ref()
-        .map(Owned::node)
-        .and_then(|i| Some(format!("{}/{}/{}", i.str("publisher")?, i.str("offer")?, i.str("sku")?)));
     let os_type = os_disk
         .as_ref()
         .and_then(|d| d.node().str("osType"))
@@ -336,7 +331,6 @@ pub fn vm(n: Node<'_>, id: &str) -> Vm {
             .and_then(|o| o.node().str("computerName"))
             .map(str::to_string),
         os_type,
-        image,
         nics,
     }
 }
