@@ -167,8 +167,7 @@ fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<u8, Error> {
             skip_unknown: args.skip_unknown,
         },
     )?;
-    env.config_roles = config.roles.clone();
-    let eval = evaluate(&env, &config, &today_utc());
+    let eval = evaluate(&mut env, &config, &today_utc());
     for w in env.warnings.iter().chain(&eval.warnings) {
         eprintln!("warning: {w}");
     }

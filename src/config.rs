@@ -9,7 +9,8 @@ use toml::Spanned;
 
 use crate::error::InputError;
 use crate::finding::Severity;
-use crate::rules::{find, RoleSet};
+use crate::model::RoleSet;
+use crate::rules::find;
 use crate::source::Source;
 
 pub const DEFAULT_FILE: &str = "rdsaudit.toml";
@@ -202,7 +203,7 @@ mod tests {
         assert!(c.is_selected("RDS001") && !c.is_selected("RDS003") && !c.is_selected("RDS002"));
         assert_eq!(c.fail_on, Some(FailOn::Severity(Severity::Medium)));
         assert_eq!(c.severity.get("RDS001"), Some(&Severity::Low));
-        assert!(c.roles["RDGVM01"].contains(crate::rules::Role::Nps));
+        assert!(c.roles["RDGVM01"].contains(crate::model::Role::Nps));
         assert_eq!(c.suppressions[0].expires.as_deref(), Some("2027-01-31"));
     }
 

@@ -4,9 +4,10 @@
 use rayon::prelude::*;
 
 use crate::config::{glob_match, Config};
+use crate::finding::RuleMeta;
 use crate::finding::{Finding, NotEvaluated, Suppression, SuppressionSource};
 use crate::model::Environment;
-use crate::rules::{registry, Outcomes, RuleMeta};
+use crate::rules::{registry, Outcomes};
 use crate::score::{score, Scores};
 
 pub const IGNORE_TAG: &str = "rdsaudit-ignore";
@@ -23,8 +24,11 @@ pub struct Evaluation {
     pub warnings: Vec<String>,
 }
 
-/// `today` is `YYYY-MM-DD` (UTC), for suppression expiry.
-pub fn evaluate(env: &Environment, config: &Config, today: &str) -> Evaluation {
+/// Run the selected rules. The config's `[roles]` become the environment's last source of roles first, so
+/// that every caller of the library gets them. `today` is `YYYY-MM-DD` (UTC), for suppression expiry.
+pub fn evaluate(env: &mut Environment, config: &Config, today: &str) -> Evaluation {
+    env.set_config_roles(config.roles.clone());
+    let env = &*env;
     let rules: Vec<_> = registry().iter().filter(|r| config.is_selected(r.meta().id)).collect();
     let mut all = rules
         .par_iter()

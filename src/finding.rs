@@ -3,7 +3,6 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::rules::RuleMeta;
 use crate::source::Origin;
 
 /// Ordered from least to most severe, so that `>=` compares against a `--fail-on` threshold.
@@ -26,17 +25,6 @@ impl Severity {
         Severity::Info,
     ];
 
-    /// Points a finding costs in the score (rules.md, Scoring).
-    pub fn points(self) -> u32 {
-        match self {
-            Severity::Critical => 40,
-            Severity::High => 20,
-            Severity::Medium => 8,
-            Severity::Low => 3,
-            Severity::Info => 0,
-        }
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Critical => "critical",
@@ -47,30 +35,31 @@ impl Severity {
         }
     }
 
-    /// SARIF `level`.
-    pub fn sarif_level(self) -> &'static str {
-        match self {
-            Severity::Critical | Severity::High => "error",
-            Severity::Medium => "warning",
-            Severity::Low | Severity::Info => "note",
-        }
-    }
-
-    /// GitHub's `security-severity` property, a string.
-    pub fn security_severity(self) -> &'static str {
-        match self {
-            Severity::Critical => "9.5",
-            Severity::High => "8.0",
-            Severity::Medium => "5.5",
-            Severity::Low => "3.0",
-            Severity::Info => "0.0",
-        }
-    }
-
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
             .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+/// What a rule is, as `rdsaudit rules`, SARIF `tool.driver.rules[]` and the JSON report show it.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    /// One sentence: what fires.
+    pub short: &'static str,
+    /// The guidance sentence the rule enforces.
+    pub guidance: &'static str,
+    /// `rules/<ID>.md`, printed by `rdsaudit explain` and used as SARIF `help.markdown`.
+    pub help: &'static str,
+    pub tags: &'static [&'static str],
+}
+
+impl RuleMeta {
+    pub fn help_uri(&self) -> String {
+        format!("{}/blob/main/rules/{}.md", env!("CARGO_PKG_REPOSITORY"), self.id)
     }
 }
 
@@ -214,13 +203,23 @@ impl NotEvaluated {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::rules::registry;
+
+    /// A test rule (the real ones live in `rules/`, which this layer does not know).
+    pub(crate) static TEST_RULE: RuleMeta = RuleMeta {
+        id: "RDS999",
+        name: "test-rule",
+        severity: Severity::High,
+        short: "",
+        guidance: "",
+        help: "",
+        tags: &[],
+    };
 
     #[test]
     fn fingerprint_ignores_subject_case_but_not_the_discriminator() {
-        let meta = registry()[0].meta();
+        let meta = &TEST_RULE;
         let a = Finding::new(meta, Subject::resource("/A/b"), Origin::pointer(0, ""), "m");
         let b = Finding::new(meta, Subject::resource("/a/B"), Origin::pointer(3, "/x"), "other");
         assert_eq!(a.fingerprint(), b.fingerprint());
@@ -229,10 +228,8 @@ mod tests {
     }
 
     #[test]
-    fn severities_order_and_map() {
+    fn severities_order_and_parse() {
         assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Info);
         assert_eq!(Severity::parse(" HIGH "), Some(Severity::High));
-        assert_eq!(Severity::Medium.sarif_level(), "warning");
-        assert_eq!(Severity::Info.security_severity(), "0.0");
     }
 }

@@ -34,13 +34,24 @@ pub struct Scores {
     pub counts: Vec<(Severity, usize)>,
 }
 
+/// Points a finding costs in the score (rules.md, Scoring).
+pub fn points(severity: Severity) -> u32 {
+    match severity {
+        Severity::Critical => 40,
+        Severity::High => 20,
+        Severity::Medium => 8,
+        Severity::Low => 3,
+        Severity::Info => 0,
+    }
+}
+
 pub fn score(findings: &[Finding]) -> Scores {
     let active = findings.iter().filter(|f| f.suppression.is_none());
     let mut per_subject: BTreeMap<String, (Subject, u32)> = BTreeMap::new();
     let mut total = 0u32;
     let mut counts: BTreeMap<Severity, usize> = BTreeMap::new();
     for f in active {
-        let pts = f.severity.points();
+        let pts = points(f.severity);
         total = total.saturating_add(pts);
         *counts.entry(f.severity).or_default() += 1;
         let entry = per_subject
@@ -64,17 +75,12 @@ pub fn score(findings: &[Finding]) -> Scores {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::tests::TEST_RULE;
     use crate::finding::Suppression;
-    use crate::rules::registry;
     use crate::source::Origin;
 
     fn finding(sev: Severity, subject: &str) -> Finding {
-        let mut f = Finding::new(
-            registry()[0].meta(),
-            Subject::resource(subject),
-            Origin::pointer(0, ""),
-            "m",
-        );
+        let mut f = Finding::new(&TEST_RULE, Subject::resource(subject), Origin::pointer(0, ""), "m");
         f.severity = sev;
         f
     }

@@ -14,8 +14,8 @@ fn signature(family: &str) -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/families")
         .join(family);
-    let env = load(&[dir], &Options::default()).unwrap();
-    let eval = evaluate(&env, &Config::default(), "2026-01-01");
+    let mut env = load(&[dir], &Options::default()).unwrap();
+    let eval = evaluate(&mut env, &Config::default(), "2026-01-01");
     let mut out: Vec<String> = eval
         .findings
         .iter()
@@ -51,8 +51,8 @@ fn every_family_gives_the_same_findings() {
 #[test]
 fn templates_use_placeholders_for_what_they_do_not_know() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/families/arm-template");
-    let env = load(&[dir], &Options::default()).unwrap();
-    let eval = evaluate(&env, &Config::default(), "2026-01-01");
+    let mut env = load(&[dir], &Options::default()).unwrap();
+    let eval = evaluate(&mut env, &Config::default(), "2026-01-01");
     assert!(eval.findings.iter().all(|f| f
         .subject
         .id

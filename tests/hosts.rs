@@ -9,8 +9,8 @@ use rdsaudit::ingest::host::evidence::is_evidence;
 use rdsaudit::ingest::{load, Options};
 
 fn scan_dir(dir: &Path) -> Evaluation {
-    let env = load(&[PathBuf::from(dir)], &Options::default()).unwrap_or_else(|e| panic!("{e}"));
-    evaluate(&env, &Config::default(), "2026-01-01")
+    let mut env = load(&[PathBuf::from(dir)], &Options::default()).unwrap_or_else(|e| panic!("{e}"));
+    evaluate(&mut env, &Config::default(), "2026-01-01")
 }
 
 fn ids(eval: &Evaluation) -> Vec<&str> {

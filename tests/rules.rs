@@ -15,8 +15,9 @@ use rdsaudit::report::positions::Positions;
 use rdsaudit::source::{display_path, Origin};
 
 fn scan(path: &Path) -> (Environment, Evaluation) {
-    let env = load(&[path.to_path_buf()], &Options::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let eval = evaluate(&env, &Config::default(), "2026-01-01");
+    let mut env =
+        load(&[path.to_path_buf()], &Options::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let eval = evaluate(&mut env, &Config::default(), "2026-01-01");
     (env, eval)
 }
 

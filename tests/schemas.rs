@@ -16,8 +16,8 @@ const TODAY: &str = "2026-01-01";
 
 /// Every format for the inputs at `paths`, rendered without colour.
 fn reports(paths: &[PathBuf], config: &Config) -> [String; 3] {
-    let env = load(paths, &Options::default()).expect("the fixture loads");
-    let eval = evaluate(&env, config, TODAY);
+    let mut env = load(paths, &Options::default()).expect("the fixture loads");
+    let eval = evaluate(&mut env, config, TODAY);
     let positions = Positions::resolve(&env, &eval);
     let ctx = Context {
         env: &env,

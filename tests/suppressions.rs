@@ -29,7 +29,7 @@ fn config(text: &str) -> Config {
 #[test]
 fn the_nsg_tag_covers_its_rules() {
     let eval = evaluate(
-        &env_with_tag(Some("RDS001: approved jump path")),
+        &mut env_with_tag(Some("RDS001: approved jump path")),
         &Config::default(),
         "2026-01-01",
     );
@@ -40,10 +40,10 @@ fn the_nsg_tag_covers_its_rules() {
     );
     assert_eq!(eval.scores.environment.value, 100);
 
-    let other_rule = evaluate(&env_with_tag(Some("RDS002: x")), &Config::default(), "2026-01-01");
+    let other_rule = evaluate(&mut env_with_tag(Some("RDS002: x")), &Config::default(), "2026-01-01");
     assert!(other_rule.findings[0].suppression.is_none());
 
-    let no_reason = evaluate(&env_with_tag(Some("RDS001")), &Config::default(), "2026-01-01");
+    let no_reason = evaluate(&mut env_with_tag(Some("RDS001")), &Config::default(), "2026-01-01");
     assert!(no_reason.findings[0].suppression.is_none());
     assert!(no_reason.warnings.iter().any(|w| w.contains("has no reason")));
 }
@@ -51,23 +51,23 @@ fn the_nsg_tag_covers_its_rules() {
 #[test]
 fn config_suppressions_expire() {
     let text = "[[suppressions]]\nrule = \"RDS001\"\nsubject = \"*/networkSecurityGroups/NSG1/*\"\nreason = \"migration\"\nexpires = 2026-06-30\n";
-    let env = env_with_tag(None);
-    let before = evaluate(&env, &config(text), "2026-06-30");
+    let mut env = env_with_tag(None);
+    let before = evaluate(&mut env, &config(text), "2026-06-30");
     assert_eq!(
         before.findings[0].suppression.as_ref().map(|s| s.source),
         Some(SuppressionSource::Config)
     );
-    let after = evaluate(&env, &config(text), "2026-07-01");
+    let after = evaluate(&mut env, &config(text), "2026-07-01");
     assert!(after.findings[0].suppression.is_none());
     assert!(after.warnings.iter().any(|w| w.contains("expired on 2026-06-30")));
 }
 
 #[test]
 fn severity_overrides_and_selection_apply() {
-    let env = env_with_tag(None);
-    let eval = evaluate(&env, &config("[severity]\nRDS001 = \"low\"\n"), "2026-01-01");
+    let mut env = env_with_tag(None);
+    let eval = evaluate(&mut env, &config("[severity]\nRDS001 = \"low\"\n"), "2026-01-01");
     assert_eq!(eval.findings[0].severity, Severity::Low);
     assert_eq!(eval.scores.environment.value, 97);
-    let eval = evaluate(&env, &config("ignore = [\"RDS001\"]\n"), "2026-01-01");
+    let eval = evaluate(&mut env, &config("ignore = [\"RDS001\"]\n"), "2026-01-01");
     assert!(eval.findings.is_empty() && !eval.rules.iter().any(|r| r.id == "RDS001"));
 }

@@ -1,9 +1,9 @@
 //! From paths on the command line to a built `Environment`: walk folders, read and decode every file once
-//! (in parallel), recognise each by its content, hand the resources to the model builder.
+//! (in parallel), recognise each by its content, hand what it declares to the model's typed builder. One
+//! module per input family: `azure` (az CLI, ARM REST, Resource Graph, ARM templates), `host` (Windows
+//! host evidence).
 
-pub mod arm_expr;
-pub mod arm_template;
-mod azure_json;
+pub mod azure;
 pub mod host;
 mod walk;
 
@@ -15,19 +15,9 @@ use serde_json::Value;
 
 use crate::error::{Error, InputError};
 use crate::model::{Builder, Environment};
-use crate::source::{display_path, Source, SourceId};
+use crate::source::{display_path, Source};
+use azure::{Family, RawResource};
 use host::assemble::{assemble, Folder};
-
-pub use azure_json::Family;
-
-/// One resource object found in an input, owned (moved out of the parsed document, never copied).
-#[derive(Debug)]
-pub struct RawResource {
-    pub source: SourceId,
-    /// JSON pointer of the resource object in its file.
-    pub pointer: String,
-    pub value: Value,
-}
 
 #[derive(Debug, Default, Clone)]
 pub struct Options {
@@ -60,10 +50,8 @@ pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Environment, Error> {
         .map(|f| read_one(&f.path, f.named, opts))
         .collect();
 
-    let mut env = Environment {
-        warnings: walked.warnings,
-        ..Environment::default()
-    };
+    let mut builder = Builder::default();
+    walked.warnings.into_iter().for_each(|w| builder.warn(w));
     let mut errors = Vec::new();
     let mut raw = Vec::new();
     let mut folders: BTreeMap<PathBuf, Folder> = BTreeMap::new();
@@ -74,14 +62,13 @@ pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Environment, Error> {
                 family,
                 resources,
             }) => {
-                let id = env.sources.len();
                 source.kind = family.name();
+                let id = builder.source(source);
                 raw.extend(resources.into_iter().map(|(pointer, value)| RawResource {
                     source: id,
                     pointer,
                     value,
                 }));
-                env.sources.push(source);
             }
             Ok(Read::Host { source, parsed }) => {
                 let dir = source.path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -90,35 +77,25 @@ pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Environment, Error> {
                     path: dir,
                     files: Vec::new(),
                 });
-                folder.files.push((env.sources.len(), parsed));
-                env.sources.push(source);
+                folder.files.push((builder.source(source), parsed));
             }
-            Ok(Read::Skipped { warning }) => env.warnings.push(warning),
+            Ok(Read::Skipped { warning }) => builder.warn(warning),
             Err(e) => errors.push(e),
         }
     }
     if !errors.is_empty() {
         return Err(Error::Input(errors));
     }
-    if env.sources.is_empty() {
+    if builder.sources().is_empty() {
         let shown: Vec<_> = paths.iter().map(|p| p.display().to_string()).collect();
         return Err(InputError::new(&shown.join(" "), "no recognised input: expected Azure inventory JSON (az CLI, Resource Graph, ARM REST or an exported template) or host evidence folders").into());
     }
     for folder in folders.into_values() {
-        let host = assemble(folder, &env.sources);
-        match env.hosts.get(&host.name) {
-            Some(first) => env.warnings.push(format!(
-                "{}: host {} already read from {}; folder ignored",
-                host.folder, host.name, first.folder
-            )),
-            None => {
-                env.hosts.insert(host.name.clone(), host);
-            }
-        }
+        let host = assemble(folder, builder.sources());
+        builder.host(host);
     }
-    let mut builder = Builder::new(env);
     for r in raw {
-        builder.add(r)?;
+        azure::add(&mut builder, r)?;
     }
     Ok(builder.finish())
 }
@@ -144,7 +121,7 @@ fn read_one(path: &Path, named: bool, opts: &Options) -> Result<Read, InputError
     }
     let value: Value = serde_json::from_str(&source.text)
         .map_err(|e| source.error_at_line(e.line(), e.column(), format!("malformed JSON: {}", strip_position(&e))))?;
-    match azure_json::recognise(value, &source)? {
+    match azure::recognise(value, &source)? {
         Some((family, resources)) => Ok(Read::Inventory {
             source,
             family,

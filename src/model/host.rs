@@ -3,8 +3,9 @@
 //! `Some(Fact { value: None, .. })` means "read, and not set" (the collector's manifest or an exported
 //! key without the value says so).
 
-use crate::ingest::host::nps_xml::NpsConfig;
-use crate::ingest::host::sc::SidType;
+use std::fmt;
+
+use super::NpsConfig;
 use crate::source::{Origin, SourceId};
 
 #[derive(Debug, Clone)]
@@ -75,31 +76,44 @@ impl NpsEvidence {
     }
 }
 
-/// The name of the RD Gateway's remote RADIUS server group when it forwards to a central NPS.
-pub const TS_GATEWAY_GROUP: &str = "TS GATEWAY SERVER GROUP";
+/// A service SID type (`SERVICE_SID_INFO.dwServiceSidType`, winsvc.h), shown as `sc.exe` prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SidType {
+    None,
+    Unrestricted,
+    Restricted,
+}
 
-/// `msAuthProviderType` 2: forward authentication to a remote RADIUS server group.
-const AUTH_PROVIDER_FORWARD: u32 = 2;
-
-impl NpsConfig {
-    /// The remote RADIUS server groups that enabled connection request policies forward authentication to.
-    pub fn forwarding_groups(&self) -> Vec<&str> {
-        self.connection_request_policies
-            .iter()
-            .filter(|p| p.enabled)
-            .filter_map(|p| p.profile.as_ref())
-            .filter(|prof| prof.auth_provider_type == Some(AUTH_PROVIDER_FORWARD))
-            .filter_map(|prof| prof.auth_provider_name.as_deref())
-            .collect()
+impl SidType {
+    /// The `HKLM\SYSTEM\CurrentControlSet\Services\<svc>\ServiceSidType` DWORD: 0 NONE,
+    /// 1 UNRESTRICTED, 3 RESTRICTED; anything else is not a defined SID type.
+    pub fn from_registry(v: u32) -> Option<Self> {
+        match v {
+            0 => Some(SidType::None),
+            1 => Some(SidType::Unrestricted),
+            3 => Some(SidType::Restricted),
+            _ => None,
+        }
     }
 
-    /// Whether an enabled connection request policy forwards authentication to an existing remote RADIUS
-    /// server group that has at least one server (rules.md RDS016 and Roles).
-    pub fn forwards_to_central_nps(&self) -> bool {
-        self.forwarding_groups().iter().any(|g| {
-            self.radius_server_groups
-                .iter()
-                .any(|grp| grp.name.eq_ignore_ascii_case(g) && !grp.servers.is_empty())
-        })
+    /// `NONE`, `UNRESTRICTED` or `RESTRICTED` (`sc.exe qsidtype`, `host-summary.json`), in any case.
+    pub fn parse(word: &str) -> Option<Self> {
+        [SidType::None, SidType::Unrestricted, SidType::Restricted]
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(word))
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SidType::None => "NONE",
+            SidType::Unrestricted => "UNRESTRICTED",
+            SidType::Restricted => "RESTRICTED",
+        }
+    }
+}
+
+impl fmt::Display for SidType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }

@@ -1,20 +1,25 @@
-//! The normalized environment every rule reads. Resources are keyed by their lower-cased ARM resource ID
-//! (IDs compare case-insensitively) in ordered maps, so that iteration is deterministic.
+//! The normalized environment every rule reads, whatever input family it came from. Resources are keyed by
+//! their lower-cased resource ID (IDs compare case-insensitively) in ordered maps, so that iteration is
+//! deterministic. Every value keeps its provenance as an [`Origin`]: a source (a file, or later a URL) and a
+//! place in it (a JSON pointer or a byte span). Input families fill it through the typed [`Builder`].
 
 mod azure;
 mod build;
 mod host;
-mod lb;
-mod node;
-mod parse;
+mod nps;
+mod roles;
 
 pub use azure::*;
 pub use build::{Builder, UnresolvedRule};
 pub use host::*;
+pub use nps::*;
+pub use roles::{Role, RoleSet, ROLE_TAG};
+
+pub use crate::source::{Origin, SourceId};
 
 use std::collections::BTreeMap;
 
-use crate::source::{Origin, Source};
+use crate::source::Source;
 
 /// A lower-cased resource ID, the key of every map.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -110,8 +115,8 @@ pub struct Environment {
     pub nics_of_vm: BTreeMap<Key, Vec<Key>>,
     /// Windows hosts from evidence folders, by upper-cased computer name.
     pub hosts: BTreeMap<String, Host>,
-    /// Roles by upper-cased host name, from the config's `[roles]`.
-    pub config_roles: BTreeMap<String, crate::rules::RoleSet>,
+    /// Roles by upper-cased host name, from the config's `[roles]` (see [`Environment::set_config_roles`]).
+    config_roles: BTreeMap<String, RoleSet>,
     /// Security rules whose fields an ARM template export left unresolved.
     pub unresolved_rules: Vec<UnresolvedRule>,
     /// Non-fatal problems (duplicates that disagree, skipped files), printed on stderr and in reports.

@@ -8,11 +8,30 @@ use std::path::{Component, Path};
 use serde::Serialize;
 
 use super::Context;
-use crate::finding::{Finding, Subject, SubjectKind};
-use crate::rules::RuleMeta;
+use crate::finding::{Finding, RuleMeta, Severity, Subject, SubjectKind};
 use crate::source::{Origin, Source};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// SARIF `level`.
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// GitHub's `security-severity` property, a string.
+fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "0.0",
+    }
+}
 
 #[derive(Serialize)]
 struct Log<'a> {
@@ -255,10 +274,10 @@ fn rule(meta: &'static RuleMeta) -> Rule<'static> {
         },
         help_uri: meta.help_uri(),
         default_configuration: Configuration {
-            level: meta.severity.sarif_level(),
+            level: level(meta.severity),
         },
         properties: RuleProperties {
-            security_severity: meta.severity.security_severity(),
+            security_severity: security_severity(meta.severity),
             // GitHub files alerts with a `security-severity` under "Security" only with this tag.
             tags: meta.tags.iter().copied().chain(["security"]).collect(),
             precision: "high",
@@ -282,7 +301,7 @@ fn result<'a>(ctx: &Context<'a>, f: &'a Finding) -> SarifResult<'a> {
     SarifResult {
         rule_id: f.rule.id,
         rule_index: rule_index(ctx, f.rule),
-        level: f.severity.sarif_level(),
+        level: level(f.severity),
         message: f.message.as_str().into(),
         locations,
         partial_fingerprints: Fingerprints { v1: f.fingerprint() },
@@ -406,6 +425,15 @@ fn percent_encode(path: &str, keep_colon: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn severities_map_to_levels_and_security_severity() {
+        assert_eq!(level(Severity::Critical), "error");
+        assert_eq!(level(Severity::Medium), "warning");
+        assert_eq!(level(Severity::Low), "note");
+        assert_eq!(security_severity(Severity::High), "8.0");
+        assert_eq!(security_severity(Severity::Info), "0.0");
+    }
 
     #[test]
     fn relative_paths_stay_relative_and_others_become_file_uris() {

@@ -7,10 +7,10 @@ macro_rules! declare_rule {
     ($ty:ident, $meta:expr) => {
         pub struct $ty;
 
-        static META: $crate::rules::RuleMeta = $meta;
+        static META: $crate::finding::RuleMeta = $meta;
 
         impl $crate::rules::Rule for $ty {
-            fn meta(&self) -> &'static $crate::rules::RuleMeta {
+            fn meta(&self) -> &'static $crate::finding::RuleMeta {
                 &META
             }
 
@@ -40,33 +40,11 @@ mod rds018_mfa_extension_on_gateway;
 mod rds020_unsupported_os;
 mod rds021_outside_workloads_subnet;
 mod rds022_single_session_host;
-mod roles;
 
-pub use roles::{Role, RoleSet};
+pub use crate::finding::RuleMeta;
 
-use crate::finding::{Finding, NotEvaluated, Severity};
+use crate::finding::{Finding, NotEvaluated};
 use crate::model::Environment;
-
-/// What a rule is, as `rdsaudit rules`, SARIF `tool.driver.rules[]` and the JSON report show it.
-#[derive(Debug)]
-pub struct RuleMeta {
-    pub id: &'static str,
-    pub name: &'static str,
-    pub severity: Severity,
-    /// One sentence: what fires.
-    pub short: &'static str,
-    /// The guidance sentence the rule enforces.
-    pub guidance: &'static str,
-    /// `rules/<ID>.md`, printed by `rdsaudit explain` and used as SARIF `help.markdown`.
-    pub help: &'static str,
-    pub tags: &'static [&'static str],
-}
-
-impl RuleMeta {
-    pub fn help_uri(&self) -> String {
-        format!("{}/blob/main/rules/{}.md", env!("CARGO_PKG_REPOSITORY"), self.id)
-    }
-}
 
 /// What one rule produced.
 #[derive(Debug, Default)]

@@ -6,12 +6,12 @@ use rayon::prelude::*;
 use super::common::{missing_nics, vm_nics};
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, NotEvaluated, Severity, Subject};
+use crate::model::Origin;
 use crate::model::{Environment, IpConfig, Key, LbRule, LoadBalancer, Nic, Nsg, Ref, Vm};
 use crate::net::addresses::Target;
 use crate::net::path::{effective_inbound, NoNsgPolicy, PathVerdict};
 use crate::net::protocol::Transport;
 use crate::net::RDP_PORT;
-use crate::source::Origin;
 
 declare_rule!(Rds003, RuleMeta {
     id: "RDS003",

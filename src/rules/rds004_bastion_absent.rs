@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::common::{peers, vm_nics, vm_roles};
+use super::common::{peers, vm_nics};
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, NotEvaluated, Severity, Subject};
 use crate::model::{Environment, Key, Vm};
@@ -71,7 +71,7 @@ fn check(env: &Environment, out: &mut Outcomes) {
 
 /// VNets holding a VM with an RDS or NPS role; when no VM has a known role, any Windows VM counts.
 fn vnets_to_judge(env: &Environment) -> BTreeMap<Key, Vec<&Vm>> {
-    let with_roles: Vec<&Vm> = env.vms.values().filter(|vm| !vm_roles(env, vm).is_empty()).collect();
+    let with_roles: Vec<&Vm> = env.vms.values().filter(|vm| !env.vm_roles(vm).is_empty()).collect();
     let vms: Vec<&Vm> = if with_roles.is_empty() {
         env.vms.values().filter(|vm| vm.is_windows()).collect()
     } else {

@@ -1,8 +1,9 @@
 //! RDS010: an RD Session Host's licensing mode is not Per Device (2).
 
-use super::common::{hosts_with, missing_evidence};
-use super::{Outcomes, Role, RuleMeta};
+use super::common::missing_evidence;
+use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, Severity, Subject};
+use crate::model::Role;
 use crate::model::{Environment, Fact, Host};
 
 declare_rule!(
@@ -32,7 +33,7 @@ fn mode_name(mode: Option<u32>) -> String {
 }
 
 fn check(env: &Environment, out: &mut Outcomes) {
-    for host in hosts_with(env, Role::SessionHost) {
+    for host in env.hosts_with(Role::SessionHost) {
         check_host(host, out);
     }
 }

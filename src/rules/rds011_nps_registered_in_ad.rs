@@ -33,7 +33,7 @@ fn check(env: &Environment, out: &mut Outcomes) {
             .registered
             .as_ref()
             .and_then(|r| r.value.map(|v| (v, r.origin.clone())));
-        let facts: Vec<(bool, crate::source::Origin)> = [member, registered].into_iter().flatten().collect();
+        let facts: Vec<(bool, crate::model::Origin)> = [member, registered].into_iter().flatten().collect();
         if facts.is_empty() {
             let file = "ras-and-ias-servers.json (or a conclusive nps-registeredserver.txt)";
             out.not_evaluated.push(missing_evidence(&META, host, file));

@@ -3,7 +3,7 @@
 use super::common::{missing_evidence, nps_servers};
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, Severity, Subject};
-use crate::ingest::host::sc::SidType;
+use crate::model::SidType;
 use crate::model::{Environment, Fact};
 
 declare_rule!(

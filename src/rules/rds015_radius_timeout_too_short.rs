@@ -1,8 +1,9 @@
 //! RDS015: the RD Gateway's remote RADIUS server group gives the central NPS too little time for MFA.
 
-use super::common::{hosts_with, missing_evidence};
-use super::{Outcomes, Role, RuleMeta};
+use super::common::missing_evidence;
+use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, Severity, Subject};
+use crate::model::Role;
 use crate::model::{Environment, TS_GATEWAY_GROUP};
 
 declare_rule!(
@@ -23,7 +24,7 @@ declare_rule!(
 const MIN_TIMEOUT: u32 = 30;
 
 fn check(env: &Environment, out: &mut Outcomes) {
-    for host in hosts_with(env, Role::Gateway) {
+    for host in env.hosts_with(Role::Gateway) {
         let Some(nps) = &host.nps else {
             out.not_evaluated.push(missing_evidence(&META, host, "nps-config.xml"));
             continue;

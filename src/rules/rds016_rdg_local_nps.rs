@@ -1,10 +1,11 @@
 //! RDS016: the RD Gateway evaluates its connection authorization policies locally although a central NPS
 //! server with the MFA extension exists.
 
-use super::common::{hosts_with, is_nps_server, missing_evidence};
-use super::{Outcomes, Role, RuleMeta};
+use super::common::{is_nps_server, missing_evidence};
+use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, NotEvaluated, Severity, Subject};
 use crate::model::Environment;
+use crate::model::Role;
 
 declare_rule!(Rds016, RuleMeta {
     id: "RDS016",
@@ -18,7 +19,7 @@ declare_rule!(Rds016, RuleMeta {
 });
 
 fn check(env: &Environment, out: &mut Outcomes) {
-    for host in hosts_with(env, Role::Gateway) {
+    for host in env.hosts_with(Role::Gateway) {
         let Some(nps) = &host.nps else {
             out.not_evaluated.push(missing_evidence(&META, host, "nps-config.xml"));
             continue;

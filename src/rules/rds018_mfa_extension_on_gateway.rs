@@ -1,9 +1,10 @@
 //! RDS018: the MFA NPS extension is installed on the RD Gateway itself.
 
-use super::common::{hosts_with, missing_evidence};
-use super::{Outcomes, Role, RuleMeta};
+use super::common::missing_evidence;
+use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, Severity, Subject};
 use crate::model::Environment;
+use crate::model::Role;
 
 declare_rule!(
     Rds018,
@@ -19,7 +20,7 @@ declare_rule!(
 );
 
 fn check(env: &Environment, out: &mut Outcomes) {
-    for host in hosts_with(env, Role::Gateway) {
+    for host in env.hosts_with(Role::Gateway) {
         let Some(dlls) = &host.auth_dlls else {
             out.not_evaluated.push(missing_evidence(
                 &META,

@@ -1,6 +1,6 @@
 //! RDS020: an RDS or NPS host runs a Windows Server older than 2016 (newer than 2019: informational).
 
-use super::common::{host_roles, missing_evidence};
+use super::common::missing_evidence;
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, Severity, Subject};
 use crate::model::Environment;
@@ -22,7 +22,7 @@ const BUILD_2016: u32 = 14393;
 const BUILD_2019: u32 = 17763;
 
 fn check(env: &Environment, out: &mut Outcomes) {
-    for host in env.hosts.values().filter(|h| !host_roles(env, h).is_empty()) {
+    for host in env.hosts.values().filter(|h| !env.host_roles(h).is_empty()) {
         let Some(build) = &host.os_build else {
             out.not_evaluated.push(missing_evidence(&META, host, "os.json"));
             continue;

@@ -1,7 +1,7 @@
 //! RDS021: an RDS or NPS VM is in the managed domain's own subnet, or in a VNet that is neither the
 //! Domain Services VNet nor peered with it.
 
-use super::common::{peers, vm_nics, vm_roles};
+use super::common::{peers, vm_nics};
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, NotEvaluated, Severity, Subject};
 use crate::model::{Environment, Key, Vm};
@@ -26,7 +26,7 @@ fn check(env: &Environment, out: &mut Outcomes) {
         .flat_map(|d| d.subnets.iter().filter_map(|r| r.key()))
         .collect();
     let ds_vnets: Vec<Key> = ds_subnets.iter().filter_map(Key::parent).collect();
-    for vm in env.vms.values().filter(|vm| !vm_roles(env, vm).is_empty()) {
+    for vm in env.vms.values().filter(|vm| !env.vm_roles(vm).is_empty()) {
         if ds_subnets.is_empty() {
             let reason = "no Domain Services resource (az ad ds list) with its subnet is in the inventory";
             out.not_evaluated.push(NotEvaluated::new(

@@ -1,10 +1,10 @@
 //! RDS022: only one RD Session Host exists in the deployment.
 
-use super::common::{hosts_with, vm_roles};
-use super::{Outcomes, Role, RuleMeta};
+use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, Severity, Subject};
 use crate::model::Environment;
-use crate::source::Origin;
+use crate::model::Origin;
+use crate::model::Role;
 
 declare_rule!(
     Rds022,
@@ -21,14 +21,15 @@ declare_rule!(
 
 fn check(env: &Environment, out: &mut Outcomes) {
     // Session hosts known from evidence folders, plus VMs with the role that have no evidence folder.
-    let mut hosts: Vec<(Subject, Option<Origin>)> = hosts_with(env, Role::SessionHost)
+    let mut hosts: Vec<(Subject, Option<Origin>)> = env
+        .hosts_with(Role::SessionHost)
         .map(|h| (Subject::host(&h.name), h.origin.clone()))
         .collect();
     hosts.extend(
         env.vms
             .values()
             .filter(|vm| !env.hosts.contains_key(&vm.host_name().to_uppercase()))
-            .filter(|vm| vm_roles(env, vm).contains(Role::SessionHost))
+            .filter(|vm| env.vm_roles(vm).contains(Role::SessionHost))
             .map(|vm| (Subject::resource(&vm.meta.id), Some(vm.meta.origin.clone()))),
     );
     if let [(subject, Some(origin))] = hosts.as_slice() {

@@ -6,8 +6,7 @@ use std::path::PathBuf;
 
 use super::evidence::{Manifest, Parsed};
 use super::reg::{RegData, RegFile, RegKey, RegValue};
-use super::sc::SidType;
-use crate::model::{AuthDlls, Fact, Host, NpsEvidence};
+use crate::model::{AuthDlls, Fact, Host, NpsEvidence, SidType};
 use crate::source::{Origin, Source, SourceId};
 
 pub const LICENSING_POLICY_KEY: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services";

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::nps_xml::{parse_nps, secret_spans, NpsConfig};
+use super::nps_xml::{parse_nps, secret_spans};
 use super::ps_json::{parse_features, parse_group_members, parse_os, Feature, GroupMember, OsInfo};
 use super::reg::RegFile;
 use super::registered::{parse_registered, Registration};
@@ -14,6 +14,7 @@ use super::sc::{parse_qsidtype, ScSidType};
 use super::summary::HostSummary;
 use super::text::ParseError;
 use crate::error::InputError;
+use crate::model::NpsConfig;
 use crate::source::Source;
 
 /// One parsed evidence file.

@@ -5,37 +5,8 @@
 //! `SERVICE_SID_TYPE_UNRESTRICTED`. Both are accepted, in any case.
 
 use crate::ingest::host::text::{lines, strip_prefix_ci, ParseError};
+use crate::model::SidType;
 use std::ops::Range;
-
-/// A service SID type (`SERVICE_SID_INFO.dwServiceSidType`, winsvc.h).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SidType {
-    None,
-    Unrestricted,
-    Restricted,
-}
-
-impl SidType {
-    /// The `HKLM\SYSTEM\CurrentControlSet\Services\<svc>\ServiceSidType` DWORD: 0 NONE,
-    /// 1 UNRESTRICTED, 3 RESTRICTED; anything else is not a defined SID type.
-    pub fn from_registry(v: u32) -> Option<Self> {
-        match v {
-            0 => Some(SidType::None),
-            1 => Some(SidType::Unrestricted),
-            3 => Some(SidType::Restricted),
-            _ => None,
-        }
-    }
-
-    fn from_word(word: &str) -> Option<Self> {
-        match word.to_ascii_uppercase().as_str() {
-            "NONE" => Some(SidType::None),
-            "UNRESTRICTED" => Some(SidType::Unrestricted),
-            "RESTRICTED" => Some(SidType::Restricted),
-            _ => None,
-        }
-    }
-}
 
 /// The parsed output; `span` is the `SERVICE_SID_TYPE` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +42,7 @@ pub fn parse_qsidtype(text: &str) -> Result<ScSidType, ParseError> {
         if let Some(rest) = strip_prefix_ci(trimmed, "SERVICE_SID_TYPE") {
             let word = rest.trim_start_matches(|c: char| c == '_' || c == ':' || c.is_whitespace());
             let word = word.split_whitespace().next().unwrap_or("");
-            let sid_type = SidType::from_word(word)
+            let sid_type = SidType::parse(word)
                 .ok_or_else(|| ParseError::new(range.start, format!("unknown service SID type `{word}`")))?;
             return Ok(ScSidType {
                 service,

@@ -6,11 +6,12 @@ use std::ops::Range;
 
 use serde::Deserialize;
 
-use super::nps_xml::{NetworkPolicy, NpsConfig, PolicyProfile, RadiusServer, RadiusServerGroup};
-use super::sc::SidType;
 use crate::error::InputError;
 use crate::locate::locate_pointers;
-use crate::model::{AuthDlls, Fact, Host, NpsEvidence};
+use crate::model::{
+    AuthDlls, Fact, Host, NetworkPolicy, NpsConfig, NpsEvidence, PolicyProfile, RadiusServer, RadiusServerGroup,
+    SidType,
+};
 use crate::source::{Origin, Source, SourceId};
 
 pub const SCHEMA: &str = include_str!("../../../schemas/host-summary.schema.json");
@@ -130,13 +131,7 @@ impl HostSummary {
         }
         fill(&mut host.ias_sid_type, || {
             let t = self.ias_sid_type.as_deref()?;
-            let parsed = match t.to_ascii_uppercase().as_str() {
-                "NONE" => SidType::None,
-                "RESTRICTED" => SidType::Restricted,
-                "UNRESTRICTED" => SidType::Unrestricted,
-                _ => return None,
-            };
-            Some(Fact::new(Some(parsed), at("/ias_sid_type")))
+            Some(Fact::new(Some(SidType::parse(t)?), at("/ias_sid_type")))
         });
         if let Some(m) = &self.mfa {
             fill(&mut host.auth_dlls, || {

@@ -1,5 +1,6 @@
 use super::fixture;
-use crate::ingest::host::nps_xml::{parse_nps, secret_spans, RadiusServer};
+use crate::ingest::host::nps_xml::{parse_nps, secret_spans};
+use crate::model::RadiusServer;
 
 #[test]
 fn export_is_namespace_valid_per_element() {

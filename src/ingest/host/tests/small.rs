@@ -1,8 +1,9 @@
 use super::{fixture, fixture_bytes};
 use crate::ingest::host::ps_json::{parse_features, parse_group_members, parse_objects, parse_os};
 use crate::ingest::host::registered::parse_registered;
-use crate::ingest::host::sc::{parse_qsidtype, SidType};
+use crate::ingest::host::sc::parse_qsidtype;
 use crate::ingest::host::text::offset_at;
+use crate::model::SidType;
 use crate::source::decode;
 
 #[test]

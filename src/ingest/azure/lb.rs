@@ -2,7 +2,7 @@
 
 use super::node::{Node, Owned};
 use super::parse::{self, Bad, Parsed};
-use super::*;
+use crate::model::{last_segment, BackendPool, Frontend, LbRule, LbRuleKind, LoadBalancer, Ref};
 
 pub fn load_balancer(n: Node<'_>, id: &str) -> Parsed<LoadBalancer> {
     let props = n.props();
@@ -97,7 +97,7 @@ pub fn lb_rule(item: Owned<'_>, kind: LbRuleKind) -> Parsed<LbRule> {
     Ok(LbRule {
         kind,
         id: node.str("id").map(str::to_string),
-        name: super::last_segment(node.str("name").unwrap_or("")).to_string(),
+        name: last_segment(node.str("name").unwrap_or("")).to_string(),
         protocol: parse::protocol_at(p, "protocol")?,
         frontend_port,
         backend_port,

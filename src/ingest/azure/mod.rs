@@ -1,12 +1,30 @@
 //! Content-based recognition of Azure inventory JSON: az CLI lists (flattened or with `properties`),
 //! `az resource show` objects, Azure Resource Graph results (`data` wrapper or a bare array) and exported
-//! ARM templates. The resources are moved out of the parsed document for the model builder.
+//! ARM templates (with the expression evaluator). The resources are moved out of the parsed document and
+//! read into the model's typed builder (`resources`).
+
+pub mod arm_expr;
+pub mod arm_template;
+mod lb;
+mod node;
+mod parse;
+mod resources;
 
 use serde_json::Value;
 
-use super::arm_template;
 use crate::error::InputError;
-use crate::source::Source;
+use crate::source::{Source, SourceId};
+
+pub use resources::add;
+
+/// One resource object found in an input, owned (moved out of the parsed document, never copied).
+#[derive(Debug)]
+pub struct RawResource {
+    pub source: SourceId,
+    /// JSON pointer of the resource object in its file.
+    pub pointer: String,
+    pub value: Value,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {

@@ -3,13 +3,13 @@
 //! An export describes the same resources that `az resource list` returns, but its names and references are
 //! template expressions, child resources may be nested inside their parent, and there is no `id`. The rules
 //! are written against the REST shape, so this module evaluates every string (see
-//! [`crate::ingest::arm_expr`]), lifts nested children out with their full type and name, and computes IDs.
+//! [`super::arm_expr`]), lifts nested children out with their full type and name, and computes IDs.
 //! Every other value stays at the same relative JSON pointer as in the file, so that a finding about
 //! `value` can still be located in the original text under [`TemplateResource::pointer`].
 
 use serde_json::{Map, Value};
 
-use crate::ingest::arm_expr::{self, EvalContext, Evaluated, ExprError};
+use super::arm_expr::{self, EvalContext, Evaluated, ExprError};
 use crate::locate::escape_token;
 
 /// Whether `root` looks like a resource-group deployment template (what `az group export` writes).

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use ipnet::IpNet;
 
 use super::node::{Node, Owned};
-use super::*;
+use crate::model::{last_segment, Bastion, IpConfig, Key, Meta, Peering, Ref, SecurityRule, Subnet, Vm};
 use crate::net::addresses::AddressSpec;
 use crate::net::nsg::{Access, Direction, RuleSpec};
 use crate::net::ports::PortSet;
@@ -68,11 +68,14 @@ pub fn meta(n: Node<'_>, id: &str) -> Meta {
 /// Outcome of reading one security rule: a rule, or a rule whose fields an export left unresolved.
 pub enum RuleRead {
     Rule(SecurityRule),
-    Unresolved {
-        name: String,
-        origin: Origin,
-        reason: String,
-    },
+    Unresolved(Unresolved),
+}
+
+/// A security rule with unresolved fields: its name, where it is, and which fields (`protocol = [...]`).
+pub struct Unresolved {
+    pub name: String,
+    pub origin: Origin,
+    pub reason: String,
 }
 
 pub fn security_rule(rule: Node<'_>, default: bool) -> Parsed<RuleRead> {
@@ -96,11 +99,11 @@ pub fn security_rule(rule: Node<'_>, default: bool) -> Parsed<RuleRead> {
     let single_dst = text("destinationAddressPrefix");
     let single_port = text("destinationPortRange");
     if !unresolved.is_empty() {
-        return Ok(RuleRead::Unresolved {
+        return Ok(RuleRead::Unresolved(Unresolved {
             name,
             origin: rule.origin.clone(),
             reason: unresolved.join(", "),
-        });
+        }));
     }
     let at = |key: &str| p.origin.child(key);
     let protocol = match protocol {
@@ -299,6 +302,25 @@ pub fn protocol_at(p: Node<'_>, key: &str) -> Parsed<Protocol> {
         .as_str()
         .ok_or_else(|| bad(&o.origin, format!("{key} is not a string")))?;
     Protocol::parse(s).map_err(|e| bad(&o.origin, e.0))
+}
+
+pub fn bastion(n: Node<'_>, id: &str) -> Bastion {
+    let props = n.props();
+    let p = props.node();
+    let configs = p.items("ipConfigurations");
+    Bastion {
+        meta: meta(n, id),
+        sku: sku(n),
+        subnets: configs
+            .iter()
+            .filter_map(|c| c.node().props().node().reference("subnet"))
+            .collect(),
+        public_ips: configs
+            .iter()
+            .filter_map(|c| c.node().props().node().reference("publicIPAddress"))
+            .collect(),
+        vnet: p.reference("virtualNetwork"),
+    }
 }
 
 pub fn vm(n: Node<'_>, id: &str) -> Vm {

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::Ref;
+use crate::model::Ref;
 use crate::source::Origin;
 
 #[derive(Clone, Copy)]
