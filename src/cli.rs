@@ -8,7 +8,7 @@ use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand}
 
 use crate::config::{Config, FailOn};
 use crate::engine::{evaluate, today_utc, Evaluation};
-use crate::error::Error;
+use crate::error::{Error, Exit};
 use crate::finding::Severity;
 use crate::ingest::{self, Options};
 use crate::report::positions::Positions;
@@ -71,13 +71,13 @@ fn parse_fail_on(s: &str) -> Result<FailOn, String> {
 }
 
 /// Parse the arguments and run; `Ok` holds the exit code of a run that could read its inputs.
-pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<u8, Error> {
+pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Exit, Error> {
     let matches = match Cli::command().try_get_matches_from(args) {
         Ok(m) => m,
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
+            let exit = if e.use_stderr() { Exit::Error } else { Exit::Pass };
             let _ = e.print();
-            return Ok(code);
+            return Ok(exit);
         }
     };
     let cli = Cli::from_arg_matches(&matches).map_err(|e| Error::Usage(e.to_string()))?;
@@ -101,12 +101,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<u8, Error> {
                     m.short
                 );
             }
-            Ok(0)
+            Ok(Exit::Pass)
         }
         Command::Explain { id } => match find(&id) {
             Some(r) => {
                 let _ = write!(stdout, "{}", r.meta().help);
-                Ok(0)
+                Ok(Exit::Pass)
             }
             None => Err(Error::Usage(format!(
                 "unknown rule '{id}'; `rdsaudit rules` lists them"
@@ -114,7 +114,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<u8, Error> {
         },
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "rdsaudit", &mut stdout);
-            Ok(0)
+            Ok(Exit::Pass)
         }
     }
 }
@@ -140,7 +140,7 @@ fn pair_outputs(args: &ScanArgs, m: &ArgMatches) -> Result<Vec<Output>, Error> {
         })?;
         if outputs[owner].path.replace(path.clone()).is_some() {
             return Err(Error::Usage(format!(
-                "--format {:?} has two --output files",
+                "--format {} has two --output files",
                 outputs[owner].format
             )));
         }
@@ -159,7 +159,7 @@ fn pair_outputs(args: &ScanArgs, m: &ArgMatches) -> Result<Vec<Output>, Error> {
     Ok(outputs)
 }
 
-fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<u8, Error> {
+fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<Exit, Error> {
     let config = Config::discover(args.config.as_deref())?;
     let mut env = ingest::load(
         &args.paths,
@@ -192,11 +192,11 @@ fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<u8, Error> {
         .fail_on
         .or(config.fail_on)
         .unwrap_or(FailOn::Severity(Severity::High));
-    Ok(u8::from(gate_fails(
-        &eval,
-        fail_on,
-        args.min_score.or(config.min_score),
-    )))
+    Ok(if gate_fails(&eval, fail_on, args.min_score.or(config.min_score)) {
+        Exit::GateFailed
+    } else {
+        Exit::Pass
+    })
 }
 
 /// The gate: an unsuppressed finding at or above the threshold, or a score below the minimum.

@@ -1,6 +1,29 @@
-//! Errors that stop a run. The binary maps each kind to an exit code in one place (`Error::exit_code`).
+//! Errors that stop a run, and the exit codes (outputs.md, Exit codes). The binary maps an [`Exit`] to its
+//! code in one place.
 
 use std::fmt;
+use std::ops::Range;
+
+/// How a run ends. When several apply, the highest of 2 > 1 > 0 wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// No unsuppressed finding at or above `--fail-on`, the score at least `--min-score` (or nothing to gate).
+    Pass,
+    /// The gate failed.
+    GateFailed,
+    /// A usage, input or output error.
+    Error,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Pass => 0,
+            Exit::GateFailed => 1,
+            Exit::Error => 2,
+        }
+    }
+}
 
 /// A problem with an input file or the config: always names the file, and the line and column when known.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,6 +32,17 @@ pub struct InputError {
     pub line: Option<usize>,
     pub column: Option<usize>,
     pub message: String,
+    /// The line the error points into, shown under the message like a finding's snippet.
+    pub source_line: Option<Box<SourceLine>>,
+}
+
+/// One line of an input, with the byte span an error points at and the secrets to redact, both relative to
+/// the line. Renderers window and redact it exactly as they do a finding's source line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceLine {
+    pub text: String,
+    pub span: Range<usize>,
+    pub secrets: Vec<Range<usize>>,
 }
 
 impl InputError {
@@ -18,16 +52,21 @@ impl InputError {
             line: None,
             column: None,
             message: message.into(),
+            source_line: None,
         }
     }
 
     pub fn at(path: &str, line: usize, column: usize, message: impl Into<String>) -> Self {
         Self {
-            path: path.to_string(),
             line: Some(line),
             column: Some(column),
-            message: message.into(),
+            ..Self::new(path, message)
         }
+    }
+
+    pub fn with_source_line(mut self, line: SourceLine) -> Self {
+        self.source_line = Some(Box::new(line));
+        self
     }
 }
 
@@ -56,8 +95,8 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn exit_code(&self) -> u8 {
-        2
+    pub fn exit(&self) -> Exit {
+        Exit::Error
     }
 }
 

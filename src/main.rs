@@ -1,13 +1,23 @@
-//! Thin binary: parse, run, map the error kind to the exit code (outputs.md, Exit codes).
+//! Thin binary: parse, run, and map how the run ended to its exit code (outputs.md, Exit codes).
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
+use rdsaudit::error::Error;
+
 fn main() -> ExitCode {
-    match rdsaudit::cli::run(std::env::args_os()) {
-        Ok(code) => ExitCode::from(code),
+    let exit = match rdsaudit::cli::run(std::env::args_os()) {
+        Ok(exit) => exit,
         Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(e.exit_code())
+            match &e {
+                Error::Input(errors) => {
+                    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                    eprint!("{}", rdsaudit::report::render_input_errors(errors, color));
+                }
+                other => eprintln!("error: {other}"),
+            }
+            e.exit()
         }
-    }
+    };
+    ExitCode::from(exit.code())
 }

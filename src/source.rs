@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::error::InputError;
+use crate::error::{InputError, SourceLine};
 use crate::locate::LineIndex;
 
 /// Index of a source in `Environment::sources`; stable for one run (sources are sorted by path).
@@ -110,21 +110,51 @@ impl Source {
 
     /// An input error at a byte offset of this source, with its 1-based line and column.
     pub fn error_at(&self, offset: usize, message: impl Into<String>) -> InputError {
-        let (line, column) = LineIndex::new(&self.text).line_col(&self.text, offset);
-        InputError::at(&self.display, line, column, message)
+        self.error_at_span(offset..offset, message)
+    }
+
+    /// An input error at a byte span of this source: its line and column, and the line it starts on.
+    pub fn error_at_span(&self, span: Range<usize>, message: impl Into<String>) -> InputError {
+        let index = LineIndex::new(&self.text);
+        let (line, column) = index.line_col(&self.text, span.start);
+        let line_span = index.line_span(line);
+        let relative = |r: &Range<usize>| {
+            r.start.clamp(line_span.start, line_span.end) - line_span.start
+                ..r.end.clamp(line_span.start, line_span.end) - line_span.start
+        };
+        let source_line = SourceLine {
+            text: self.text[line_span.clone()].to_string(),
+            span: relative(&span),
+            secrets: self
+                .secrets
+                .iter()
+                .filter(|s| s.start < line_span.end && s.end > line_span.start)
+                .map(relative)
+                .collect(),
+        };
+        InputError::at(&self.display, line, column, message).with_source_line(source_line)
     }
 
     /// An input error at the value a JSON pointer addresses (found by a light scan of this file only).
     pub fn error_at_pointer(&self, pointer: &str, message: impl Into<String>) -> InputError {
         match crate::locate::locate_pointers(&self.text, &[pointer]).pop().flatten() {
-            Some(span) => self.error_at(span.start, message),
+            Some(span) => self.error_at_span(span, message),
             None => InputError::new(&self.display, format!("at {pointer}: {}", message.into())),
         }
     }
 
     /// An input error at a line and column reported by a parser (serde_json, toml).
     pub fn error_at_line(&self, line: usize, column: usize, message: impl Into<String>) -> InputError {
-        InputError::at(&self.display, line.max(1), column.max(1), message)
+        let (line, column) = (line.max(1), column.max(1));
+        let line_span = LineIndex::new(&self.text).line_span(line);
+        let offset = self.text[line_span.clone()]
+            .char_indices()
+            .nth(column - 1)
+            .map_or(line_span.end, |(i, _)| line_span.start + i);
+        let mut e = self.error_at(offset, message);
+        // Keep the parser's own position (it may point one past the end of a line).
+        (e.line, e.column) = (Some(line), Some(column));
+        e
     }
 }
 

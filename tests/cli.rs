@@ -389,3 +389,37 @@ fn malformed_host_evidence_is_an_input_error_with_a_location() {
         .code(2)
         .stderr(contains("os.json").and(contains("odd number of bytes")));
 }
+
+#[test]
+fn input_errors_show_their_source_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "nsgs.json", &nsg_list(r#""destinationPortRange": "33x89""#));
+    rdsaudit()
+        .env("NO_COLOR", "1")
+        .arg("scan")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(contains(r#"│         "destinationPortRange": "33x89""#).and(contains(":14:9]")));
+}
+
+#[test]
+fn input_error_snippets_never_show_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = dir.path().join("NPSVM01");
+    std::fs::create_dir(&host).unwrap();
+    // The XML breaks on the line that holds a RADIUS shared secret.
+    let xml = "<Root>\n<Children>\n<Srv name=\"s\"><Shared_Secret>CANARY-s3cr3t-6f1d</Shared_Secret><Bad a=></Bad>\n";
+    write(&host, "nps-config.xml", xml);
+    rdsaudit()
+        .env("NO_COLOR", "1")
+        .arg("scan")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(
+            contains("nps-config.xml:3:")
+                .and(contains("REDACTED"))
+                .and(contains("CANARY").not()),
+        );
+}

@@ -119,5 +119,5 @@ fn an_ias_key_without_service_sid_type_means_none() {
         .iter()
         .find(|f| f.rule.id == "RDS013")
         .expect("RDS013 fires");
-    assert!(f.message.contains("None"), "{}", f.message);
+    assert!(f.message.contains("is NONE"), "{}", f.message);
 }

@@ -178,7 +178,7 @@ impl LoadBalancer {
             rule.backend_port.to_string()
         };
         format!(
-            "load balancer {} {} {} ({:?} {} -> {backend})",
+            "load balancer {} {} {} ({} {} -> {backend})",
             self.meta.name,
             rule.kind.segment(),
             rule.name,

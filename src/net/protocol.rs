@@ -1,5 +1,7 @@
 //! NSG and load balancer protocol fields, reduced to the transports RDP can use.
 
+use std::fmt;
+
 use crate::net::SpecError;
 
 /// The two transports RDP uses (TCP 3389 and UDP 3389); exposure is tracked per transport
@@ -13,6 +15,29 @@ pub enum Transport {
 impl Transport {
     /// Both transports in the fixed order used by every verdict (Tcp then Udp).
     pub const ALL: [Transport; 2] = [Transport::Tcp, Transport::Udp];
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Transport::Tcp => "TCP",
+            Transport::Udp => "UDP",
+        })
+    }
+}
+
+/// As messages show it: `TCP`, `UDP`, ..., or `any protocol` for `*` / `All`.
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
+            Protocol::Icmp => "ICMP",
+            Protocol::Esp => "ESP",
+            Protocol::Ah => "AH",
+            Protocol::Any => "any protocol",
+        })
+    }
 }
 
 /// The protocol of an NSG security rule or a load balancer rule.

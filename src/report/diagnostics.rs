@@ -1,82 +1,59 @@
-//! miette diagnostics for the table format: one per unsuppressed finding, with the source line it came
-//! from. Only that line is handed to miette, cut to a window around the span, so that a minified Terraform
-//! plan (one line of megabytes) prints a readable excerpt and a secret elsewhere in the file can never leak.
+//! miette diagnostics: one per unsuppressed finding for the table format, and one per input error on
+//! stderr, each with the excerpt of the source line it points at (see `excerpt`: windowed, secrets
+//! redacted).
 
-use std::borrow::Cow;
 use std::fmt;
-use std::ops::Range;
 
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
-    SourceSpan, SpanContents,
-};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
-use super::table::short_subject;
-use super::Context;
+use super::excerpt::{self, short_subject, Snippet};
+use super::{Context, WIDTH};
+use crate::error::InputError;
 use crate::finding::{Finding, Severity};
-
-/// About two lines of a terminal: enough context around a span without flooding it.
-const WINDOW_CHARS: usize = 160;
-/// Context kept before a long span, so that the key of a JSON value stays visible.
-const MIN_BEFORE_CHARS: usize = 20;
-const REDACTED: &str = "REDACTED";
-const ELLIPSIS: &str = "…";
+use crate::source::Origin;
 
 /// Every unsuppressed finding as a miette report, in the evaluation's order.
 pub fn render(ctx: &Context<'_>) -> String {
-    let theme = if ctx.color {
+    let reports = ctx.eval.findings.iter().filter(|f| f.suppression.is_none());
+    render_all(reports.map(|f| Report::finding(ctx, f)), ctx.color, true)
+}
+
+/// Input errors as miette reports: `file:line:column: message` on one line, then the source line.
+pub fn render_input_errors(errors: &[InputError], color: bool) -> String {
+    render_all(errors.iter().map(Report::input_error), color, false)
+}
+
+fn render_all(reports: impl Iterator<Item = Report>, color: bool, wrap: bool) -> String {
+    let theme = if color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    // A fixed width rather than the terminal's: the same input must give the same text.
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(120);
+    // A fixed width rather than the terminal's: the same input must give the same text. Input errors are
+    // not wrapped, so that `file:line:column: message` stays one line for editors and greps.
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(usize::from(WIDTH))
+        .with_wrap_lines(wrap);
     let mut out = String::new();
-    for finding in ctx.eval.findings.iter().filter(|f| f.suppression.is_none()) {
+    for report in reports {
         // Writing into a String cannot fail.
-        let _ = handler.render_report(&mut out, &FindingDiagnostic::new(ctx, finding));
+        let _ = handler.render_report(&mut out, &report);
         out.push('\n');
     }
     out
 }
 
-/// Replace every secret byte span of `text` with `REDACTED`. Spans are widened to character boundaries and
-/// may overlap or run past the end; without secrets the text is borrowed as is.
-pub fn redact<'a>(text: &'a str, secret_spans: &[Range<usize>]) -> Cow<'a, str> {
-    let mut spans: Vec<Range<usize>> = secret_spans
-        .iter()
-        .filter(|s| s.start < s.end && s.start < text.len())
-        .map(|s| floor_char(text, s.start)..ceil_char(text, s.end.min(text.len())))
-        .collect();
-    if spans.is_empty() {
-        return Cow::Borrowed(text);
-    }
-    spans.sort_by_key(|s| s.start);
-    let mut out = String::with_capacity(text.len());
-    let mut pos = 0;
-    for s in spans {
-        // A span overlapping the previous one is already covered by its marker.
-        if s.start >= pos {
-            out.push_str(&text[pos..s.start]);
-            out.push_str(REDACTED);
-        }
-        pos = pos.max(s.end);
-    }
-    out.push_str(&text[pos..]);
-    Cow::Owned(out)
-}
-
 #[derive(Debug)]
-struct FindingDiagnostic {
+struct Report {
     message: String,
-    code: &'static str,
+    code: Option<&'static str>,
     severity: miette::Severity,
-    help: String,
+    help: Option<String>,
     snippet: Option<(Snippet, LabeledSpan)>,
 }
 
-impl FindingDiagnostic {
-    fn new(ctx: &Context<'_>, f: &Finding) -> Self {
+impl Report {
+    fn finding(ctx: &Context<'_>, f: &Finding) -> Self {
         let mut help = format!("subject: {}", f.subject.id);
         for e in &f.evidence {
             help.push_str(&format!("\n{}: {}", e.label, e.value));
@@ -84,32 +61,53 @@ impl FindingDiagnostic {
         help.push_str(&format!("\nguidance: {}", f.rule.guidance));
         Self {
             message: format!("{}: {}", f.severity.as_str(), f.message),
-            code: f.rule.id,
+            code: Some(f.rule.id),
             severity: match f.severity {
                 Severity::Critical | Severity::High => miette::Severity::Error,
                 Severity::Medium => miette::Severity::Warning,
                 Severity::Low | Severity::Info => miette::Severity::Advice,
             },
-            help,
+            help: Some(help),
             snippet: f
                 .locations
                 .first()
-                .and_then(|o| snippet(ctx, o, short_subject(&f.subject.id))),
+                .and_then(|o| finding_snippet(ctx, o, short_subject(&f.subject.id))),
+        }
+    }
+
+    fn input_error(e: &InputError) -> Self {
+        let snippet = match (&e.source_line, e.line, e.column) {
+            (Some(l), Some(line), Some(column)) => Some(excerpt::snippet(
+                &e.path,
+                &l.text,
+                l.span.clone(),
+                &l.secrets,
+                (line, column),
+                None,
+            )),
+            _ => None,
+        };
+        Self {
+            message: e.to_string(),
+            code: None,
+            severity: miette::Severity::Error,
+            help: None,
+            snippet,
         }
     }
 }
 
-impl fmt::Display for FindingDiagnostic {
+impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for FindingDiagnostic {}
+impl std::error::Error for Report {}
 
-impl Diagnostic for FindingDiagnostic {
+impl Diagnostic for Report {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.code))
+        self.code.map(|c| Box::new(c) as Box<dyn fmt::Display>)
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -117,7 +115,7 @@ impl Diagnostic for FindingDiagnostic {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(&self.help))
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -131,193 +129,15 @@ impl Diagnostic for FindingDiagnostic {
     }
 }
 
-/// The excerpt of one source line shown for a finding. miette numbers lines from the start of the text it
-/// is given, so the excerpt carries the real line and column of its span for the header and gutter.
-#[derive(Debug)]
-struct Snippet {
-    name: String,
-    text: String,
-    /// 0-based line of the excerpt in its file.
-    line: usize,
-    /// 0-based column, in characters, of the span's start.
-    column: usize,
-}
-
-impl SourceCode for Snippet {
-    fn read_span<'a>(
-        &'a self,
-        span: &SourceSpan,
-        context_lines_before: usize,
-        context_lines_after: usize,
-    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self.text.read_span(span, context_lines_before, context_lines_after)?;
-        Ok(Box::new(MietteSpanContents::new_named(
-            self.name.clone(),
-            inner.data(),
-            *inner.span(),
-            self.line + inner.line(),
-            self.column,
-            inner.line_count(),
-        )))
-    }
-}
-
-fn snippet(ctx: &Context<'_>, origin: &crate::source::Origin, label: &str) -> Option<(Snippet, LabeledSpan)> {
+fn finding_snippet(ctx: &Context<'_>, origin: &Origin, label: &str) -> Option<(Snippet, LabeledSpan)> {
     let region = ctx.positions.get(origin)?;
     let source = ctx.env.sources.get(region.source)?;
-    let (text, span) = excerpt(&source.text, region.span.clone(), &source.secrets);
-    let snippet = Snippet {
-        name: source.display.clone(),
-        text,
-        line: region.start_line.saturating_sub(1),
-        column: region.start_column.saturating_sub(1),
-    };
-    Some((snippet, LabeledSpan::new_with_span(Some(label.to_string()), span)))
-}
-
-/// The first line of `span`, cut to about [`WINDOW_CHARS`] characters around it and with secrets redacted,
-/// and where the span (clipped to that window) lies in it.
-fn excerpt(text: &str, span: Range<usize>, secrets: &[Range<usize>]) -> (String, Range<usize>) {
-    let start = floor_char(text, span.start.min(text.len()));
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let mut line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    if line_end > start && text[..line_end].ends_with('\r') {
-        line_end -= 1;
-    }
-    let end = ceil_char(text, span.end.clamp(start, line_end));
-    let (from, to) = window(text, line_start..line_end, start..end);
-    let end = end.min(to);
-    let piece = |r: Range<usize>| redact(&text[r.clone()], &relative(secrets, &r)).into_owned();
-    let mut out = String::new();
-    if from > line_start {
-        out.push_str(ELLIPSIS);
-    }
-    out.push_str(&piece(from..start));
-    let label_start = out.len();
-    out.push_str(&piece(start..end));
-    let label_end = out.len();
-    out.push_str(&piece(end..to));
-    if to < line_end {
-        out.push_str(ELLIPSIS);
-    }
-    (out, label_start..label_end)
-}
-
-/// The byte range of `line` to show for `label`: the whole line when short, else [`WINDOW_CHARS`]
-/// characters starting a little before the label.
-fn window(text: &str, line: Range<usize>, label: Range<usize>) -> (usize, usize) {
-    if text[line.clone()].chars().count() <= WINDOW_CHARS {
-        return (line.start, line.end);
-    }
-    let label_chars = text[label.clone()].chars().count();
-    let before = (WINDOW_CHARS - label_chars.min(WINDOW_CHARS - 2 * MIN_BEFORE_CHARS)) / 2;
-    let from = step_back(text, line.start, label.start, before);
-    let to = step_forward(text, from, line.end, WINDOW_CHARS);
-    // Near the end of the line, spend the unused budget on context before the label.
-    (step_back(text, line.start, to, WINDOW_CHARS).min(from), to)
-}
-
-/// `n` characters back from `pos`, not before `floor`.
-fn step_back(text: &str, floor: usize, pos: usize, n: usize) -> usize {
-    text[floor..pos]
-        .char_indices()
-        .rev()
-        .take(n)
-        .last()
-        .map_or(pos, |(i, _)| floor + i)
-}
-
-/// `n` characters forward from `pos`, not past `ceil`.
-fn step_forward(text: &str, pos: usize, ceil: usize, n: usize) -> usize {
-    text[pos..ceil].char_indices().nth(n).map_or(ceil, |(i, _)| pos + i)
-}
-
-/// The spans that fall inside `r`, clipped to it and made relative to its start.
-fn relative(spans: &[Range<usize>], r: &Range<usize>) -> Vec<Range<usize>> {
-    spans
-        .iter()
-        .filter(|s| s.start < r.end && s.end > r.start)
-        .map(|s| s.start.max(r.start) - r.start..s.end.min(r.end) - r.start)
-        .collect()
-}
-
-fn floor_char(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-fn ceil_char(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
-        i += 1;
-    }
-    i
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// One secret span (an array literal of one range reads like a mistake to clippy).
-    fn one(span: Range<usize>) -> [Range<usize>; 1] {
-        [span]
-    }
-
-    #[test]
-    fn redaction_replaces_overlapping_and_out_of_range_spans() {
-        assert_eq!(redact("no secrets", &[]), Cow::Borrowed("no secrets"));
-        assert_eq!(redact("key=hunter2;x", &one(4..11)), "key=REDACTED;x");
-        assert_eq!(redact("ab-cd-ef", &[6..99, 0..2, 1..3]), "REDACTEDcd-REDACTED");
-        // A span cutting a character in half redacts the whole character.
-        assert_eq!(redact("é=ü", &[1..2, 3..4]), "REDACTED=REDACTED");
-    }
-
-    #[test]
-    fn short_lines_are_shown_whole() {
-        let text = "{\n  \"name\": \"r\",\n}";
-        let (shown, span) = excerpt(text, 5..9, &[]);
-        assert_eq!(shown, "  \"name\": \"r\",");
-        assert_eq!(&shown[span], "name");
-    }
-
-    #[test]
-    fn multi_line_spans_are_cut_to_their_first_line() {
-        let (shown, span) = excerpt("a\r\n{ \"x\": 1,\r\n  \"y\": 2 }\r\n", 3..24, &[]);
-        assert_eq!(shown, "{ \"x\": 1,");
-        assert_eq!(span, 0..shown.len());
-    }
-
-    #[test]
-    fn long_lines_are_windowed_around_the_span() {
-        let text = format!("{}\"port\":\"3389\"{}", "x".repeat(5000), "y".repeat(5000));
-        let (shown, span) = excerpt(&text, 5000..5013, &[]);
-        assert_eq!(&shown[span], "\"port\":\"3389\"");
-        assert!(shown.starts_with(ELLIPSIS) && shown.ends_with(ELLIPSIS));
-        assert_eq!(shown.chars().count(), WINDOW_CHARS + 2);
-        // A span near the end keeps a full window.
-        let (shown, span) = excerpt(&text, text.len() - 3..text.len(), &[]);
-        assert_eq!(&shown[span], "yyy");
-        assert_eq!(shown.chars().count(), WINDOW_CHARS + 1);
-    }
-
-    #[test]
-    fn huge_spans_keep_context_before_them() {
-        let text = format!("{}{}", "k".repeat(100), "v".repeat(1000));
-        let (shown, span) = excerpt(&text, 100..1100, &[]);
-        assert_eq!(
-            shown[..span.start].chars().count(),
-            ELLIPSIS.chars().count() + MIN_BEFORE_CHARS
-        );
-    }
-
-    #[test]
-    fn secrets_in_the_window_are_redacted_and_the_label_follows() {
-        let text = "secret=abcdef name=\"r\"";
-        let (shown, span) = excerpt(text, 19..22, &one(7..13));
-        assert_eq!(shown, "secret=REDACTED name=\"r\"");
-        assert_eq!(&shown[span], "\"r\"");
-        let (shown, span) = excerpt(text, 7..13, &one(7..13));
-        assert_eq!(&shown[span], REDACTED);
-    }
+    Some(excerpt::snippet(
+        &source.display,
+        &source.text,
+        region.span.clone(),
+        &source.secrets,
+        (region.start_line, region.start_column),
+        Some(label.to_string()),
+    ))
 }

@@ -2,6 +2,7 @@
 //! whole document; the CLI writes it to stdout or atomically to a file.
 
 mod diagnostics;
+mod excerpt;
 mod json;
 pub mod positions;
 mod sarif;
@@ -11,11 +12,26 @@ use crate::engine::Evaluation;
 use crate::model::Environment;
 use positions::Positions;
 
+pub use diagnostics::render_input_errors;
+
+/// Wide enough for a rule, a shortened subject and a sentence: the table and diagnostics get this fixed
+/// width in files and pipes, so that the same input always gives the same text.
+pub const WIDTH: u16 = 120;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Table,
     Json,
     Sarif,
+}
+
+/// The name the command line takes (`--format sarif`).
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use clap::ValueEnum;
+        let value = self.to_possible_value().expect("every format has a name");
+        f.write_str(value.get_name())
+    }
 }
 
 /// Everything a renderer may read.

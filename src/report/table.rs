@@ -6,12 +6,10 @@ use std::fmt::Write;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 
-use super::{diagnostics, Context};
+use super::excerpt::short_subject;
+use super::{diagnostics, Context, WIDTH};
 use crate::finding::Severity;
 
-/// Wide enough for a rule, a shortened subject and a sentence; files and pipes get this fixed width so that
-/// the same input always gives the same text.
-const WIDTH: u16 = 120;
 const MIN_TERMINAL_WIDTH: u16 = 60;
 
 pub fn render(ctx: &Context<'_>) -> String {
@@ -70,20 +68,6 @@ pub fn render(ctx: &Context<'_>) -> String {
     out
 }
 
-/// An ARM resource ID shortened to its type/name tail (`networkSecurityGroups/nsg/securityRules/r`): the
-/// subscription, group and provider namespace repeat on every row. Terraform addresses and host names are
-/// already short and stay as they are.
-pub(super) fn short_subject(id: &str) -> &str {
-    const PROVIDERS: &str = "/providers/";
-    match id.to_ascii_lowercase().rfind(PROVIDERS) {
-        Some(i) => {
-            let after_namespace = id[i + PROVIDERS.len()..].split_once('/').map(|(_, tail)| tail);
-            after_namespace.filter(|t| !t.is_empty()).unwrap_or(id)
-        }
-        None => id,
-    }
-}
-
 fn table<const N: usize>(ctx: &Context<'_>, header: [&str; N]) -> Table {
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED)
@@ -112,26 +96,4 @@ fn severity_cell(ctx: &Context<'_>, severity: Severity) -> Cell {
         Severity::Low => Color::Cyan,
         Severity::Info => Color::Grey,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::short_subject;
-
-    #[test]
-    fn arm_ids_are_shortened_to_their_type_and_name_tail() {
-        let id =
-            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg/securityRules/r";
-        assert_eq!(short_subject(id), "networkSecurityGroups/nsg/securityRules/r");
-        assert_eq!(
-            short_subject("/SUBSCRIPTIONS/S/PROVIDERS/Microsoft.Compute/virtualMachines/vm"),
-            "virtualMachines/vm"
-        );
-        assert_eq!(
-            short_subject("module.x.azurerm_network_security_group.gw"),
-            "module.x.azurerm_network_security_group.gw"
-        );
-        assert_eq!(short_subject("RDGVM01"), "RDGVM01");
-        assert_eq!(short_subject("/providers/"), "/providers/");
-    }
 }

@@ -55,7 +55,7 @@ fn check_nsg(nsg: &Nsg) -> Vec<Finding> {
         let open: Vec<String> = exposure
             .open
             .iter()
-            .map(|(t, set)| format!("{t:?} from {}", set.describe()))
+            .map(|(t, set)| format!("{t} from {}", set.describe()))
             .collect();
         let mut f = Finding::new(
             &META,
@@ -76,7 +76,7 @@ fn check_nsg(nsg: &Nsg) -> Vec<Finding> {
             Some(origin.clone()),
         );
         for t in &exposure.open {
-            f = f.evidence("open", format!("{:?} from {}", t.0, t.1.describe()), None);
+            f = f.evidence("open", format!("{} from {}", t.0, t.1.describe()), None);
         }
         for &d in &exposure.shadowed_by {
             let deny = &nsg.rules[d];

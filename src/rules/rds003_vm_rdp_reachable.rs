@@ -272,7 +272,7 @@ fn describe_open(v: &PathVerdict, transports: &[Transport]) -> String {
         .open
         .iter()
         .filter(|(t, _)| transports.contains(t))
-        .map(|(t, set)| format!("{t:?} from {}", set.describe()))
+        .map(|(t, set)| format!("{t} from {}", set.describe()))
         .collect();
     parts.join(", ")
 }

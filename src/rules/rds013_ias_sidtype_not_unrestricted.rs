@@ -52,11 +52,11 @@ fn check(env: &Environment, out: &mut Outcomes) {
             Subject::host(&host.name),
             origin.clone(),
             format!(
-                "IAS service SID type on NPS server {} is {sid_type:?}, not UNRESTRICTED",
+                "IAS service SID type on NPS server {} is {sid_type}, not UNRESTRICTED",
                 host.name
             ),
         )
-        .evidence("SID type", format!("{sid_type:?}"), Some(origin))
+        .evidence("SID type", sid_type.to_string(), Some(origin))
         .evidence("OS build", build.value.to_string(), Some(build.origin.clone()));
         // The guidance asks for the change on Windows Server 2019; elsewhere it is informational.
         if build.value != BUILD_2019 {

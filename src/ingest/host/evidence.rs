@@ -77,6 +77,13 @@ pub fn parse(source: &mut Source) -> Result<Parsed, InputError> {
         .and_then(|n| n.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
+    if name == "nps-config.xml" {
+        // Secrets are found first, so that even a file that fails to parse never shows them, not even in
+        // the snippet of its own input error.
+        source.secrets = secret_spans(&source.text);
+    }
+    source.kind = "host-evidence";
+    let source = &*source;
     let text = source.text.as_str();
     let located = |e: ParseError| source.error_at(e.offset, e.message);
     let parsed = match name.as_str() {
@@ -90,15 +97,8 @@ pub fn parse(source: &mut Source) -> Result<Parsed, InputError> {
         "host-summary.json" => Parsed::Summary(Box::new(HostSummary::parse(source)?)),
         "sc-qsidtype-ias.txt" => Parsed::SidType(parse_qsidtype(text).map_err(located)?),
         "nps-registeredserver.txt" | "ras-registeredserver.txt" => Parsed::Registered(parse_registered(text)),
-        "nps-config.xml" => {
-            // Secrets are found first, so that even a file that fails to parse never shows them.
-            let secrets = secret_spans(text);
-            let parsed = parse_nps(text).map_err(|e| source.error_at(e.offset, e.message));
-            source.secrets = secrets;
-            Parsed::Nps(parsed?)
-        }
+        "nps-config.xml" => Parsed::Nps(parse_nps(text).map_err(located)?),
         _ => Parsed::Reg(RegFile::parse(text).map_err(located)?),
     };
-    source.kind = "host-evidence";
     Ok(parsed)
 }
