@@ -361,3 +361,36 @@ fn a_fixture_toml_with_an_unknown_host_key_fails() {
 fn a_fixture_toml_with_an_unknown_table_fails() {
     materialize_tiny("[host.H1]\nbase = \"BASE\"\n");
 }
+/// Every base folder has a README.md and is used, and a case keeps only the host files that differ from its base.
+#[test]
+fn host_bases_are_used_and_overlays_only_hold_differences() {
+    let bases = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/hosts");
+    let mut unused: std::collections::BTreeSet<String> = std::fs::read_dir(&bases)
+        .expect("fixtures/hosts")
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    for base in &unused {
+        assert!(
+            bases.join(base).join(BASE_README).is_file(),
+            "fixtures/hosts/{base} has no {BASE_README}"
+        );
+    }
+    let mut same = Vec::new();
+    for (_, case) in cases() {
+        for (name, host) in fixture_toml(&case).hosts {
+            unused.remove(&host.base);
+            let own = case.join("hosts").join(&name);
+            if !own.is_dir() {
+                continue;
+            }
+            for f in files_under(&own) {
+                let base = bases.join(&host.base).join(&f);
+                if base.is_file() && std::fs::read(&base).unwrap() == std::fs::read(own.join(&f)).unwrap() {
+                    same.push(own.join(&f).display().to_string());
+                }
+            }
+        }
+    }
+    assert!(unused.is_empty(), "base folders no case uses: {unused:?}");
+    assert!(same.is_empty(), "identical to the base, delete them: {same:#?}");
+}
