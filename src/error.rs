@@ -1,4 +1,4 @@
-//! Errors that stop a run, and the exit codes (outputs.md, Exit codes). The binary maps an [`Exit`] to its
+//! Errors that stop a run, and the exit codes (README, Exit codes). The binary maps an [`Exit`] to its
 //! code in one place.
 
 use std::fmt;

@@ -1,4 +1,4 @@
-//! Thin binary: parse, run, and map how the run ended to its exit code (outputs.md, Exit codes).
+//! Thin binary: parse, run, and map how the run ended to its exit code (README, Exit codes).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

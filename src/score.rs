@@ -1,4 +1,4 @@
-//! Scoring (rules.md, Scoring): each unsuppressed finding costs points by severity; the environment and
+//! Scoring (README, Scoring): each unsuppressed finding costs points by severity; the environment and
 //! each subject get `max(0, 100 - sum)` and a letter grade.
 
 use std::collections::BTreeMap;
@@ -34,7 +34,7 @@ pub struct Scores {
     pub counts: Vec<(Severity, usize)>,
 }
 
-/// Points a finding costs in the score (rules.md, Scoring).
+/// Points a finding costs in the score (README, Scoring).
 pub fn points(severity: Severity) -> u32 {
     match severity {
         Severity::Critical => 40,

@@ -56,7 +56,7 @@ pub struct AuthDlls {
 }
 
 impl AuthDlls {
-    /// The Entra MFA NPS extension is registered: both of its DLLs are (rules.md RDS014).
+    /// The Entra MFA NPS extension is registered: both of its DLLs are (rules/RDS014.md).
     pub fn has_mfa_extension(&self) -> bool {
         let ends = |list: &[String], dll: &str| list.iter().any(|p| p.trim().to_ascii_lowercase().ends_with(dll));
         ends(&self.extension, "mfanpsauthnext.dll") && ends(&self.authorization, "mfanpsauthzext.dll")
@@ -115,5 +115,100 @@ impl SidType {
 impl fmt::Display for SidType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// The evidence files the collector writes into a host folder. The host ingest recognises them by these
+/// names and the rules name them when a check is "not evaluated"; a file's stem is also its item name in
+/// the collector's `manifest.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvidenceFile {
+    Os,
+    Features,
+    RasAndIasServers,
+    Manifest,
+    HostSummary,
+    ScQsidtypeIas,
+    NpsRegisteredServer,
+    NpsConfig,
+    LicensingPolicy,
+    LicensingCore,
+    IasService,
+    AuthsrvParameters,
+    AzureMfa,
+}
+
+impl EvidenceFile {
+    pub const ALL: [EvidenceFile; 13] = [
+        EvidenceFile::Os,
+        EvidenceFile::Features,
+        EvidenceFile::RasAndIasServers,
+        EvidenceFile::Manifest,
+        EvidenceFile::HostSummary,
+        EvidenceFile::ScQsidtypeIas,
+        EvidenceFile::NpsRegisteredServer,
+        EvidenceFile::NpsConfig,
+        EvidenceFile::LicensingPolicy,
+        EvidenceFile::LicensingCore,
+        EvidenceFile::IasService,
+        EvidenceFile::AuthsrvParameters,
+        EvidenceFile::AzureMfa,
+    ];
+
+    pub fn file_name(self) -> &'static str {
+        match self {
+            EvidenceFile::Os => "os.json",
+            EvidenceFile::Features => "features.json",
+            EvidenceFile::RasAndIasServers => "ras-and-ias-servers.json",
+            EvidenceFile::Manifest => "manifest.json",
+            EvidenceFile::HostSummary => "host-summary.json",
+            EvidenceFile::ScQsidtypeIas => "sc-qsidtype-ias.txt",
+            EvidenceFile::NpsRegisteredServer => "nps-registeredserver.txt",
+            EvidenceFile::NpsConfig => "nps-config.xml",
+            EvidenceFile::LicensingPolicy => "licensing-policy.reg",
+            EvidenceFile::LicensingCore => "licensing-core.reg",
+            EvidenceFile::IasService => "ias-service.reg",
+            EvidenceFile::AuthsrvParameters => "authsrv-parameters.reg",
+            EvidenceFile::AzureMfa => "azuremfa.reg",
+        }
+    }
+
+    /// The item name in `manifest.json` (the file name without its extension).
+    pub fn item(self) -> &'static str {
+        let name = self.file_name();
+        name.rsplit_once('.').map_or(name, |(stem, _)| stem)
+    }
+
+    /// The file a (lower-cased) file name is, if any.
+    pub fn from_file_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.file_name().eq_ignore_ascii_case(name))
+    }
+}
+
+impl fmt::Display for EvidenceFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.file_name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_files_know_their_manifest_item_and_are_found_by_name() {
+        assert_eq!(EvidenceFile::LicensingCore.item(), "licensing-core");
+        assert_eq!(EvidenceFile::ScQsidtypeIas.item(), "sc-qsidtype-ias");
+        for f in EvidenceFile::ALL {
+            assert_eq!(EvidenceFile::from_file_name(&f.file_name().to_uppercase()), Some(f));
+        }
+        assert_eq!(EvidenceFile::from_file_name("other.reg"), None);
+    }
+
+    #[test]
+    fn sid_types_read_and_print_as_sc_does() {
+        assert_eq!(SidType::parse("unrestricted"), Some(SidType::Unrestricted));
+        assert_eq!(SidType::parse("SOMETHING"), None);
+        assert_eq!(SidType::Restricted.to_string(), "RESTRICTED");
     }
 }

@@ -104,7 +104,7 @@ impl NpsConfig {
     }
 
     /// Whether an enabled connection request policy forwards authentication to an existing remote RADIUS
-    /// server group that has at least one server (rules.md RDS016 and Roles).
+    /// server group that has at least one server (rules/RDS016.md).
     pub fn forwards_to_central_nps(&self) -> bool {
         self.forwarding_groups().iter().any(|g| {
             self.radius_server_groups

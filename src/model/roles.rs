@@ -1,4 +1,4 @@
-//! Host roles (rules.md, Roles), resolved by the environment in order of trust: installed Windows features
+//! Host roles (README, Host evidence), resolved by the environment in order of trust: installed Windows features
 //! from the host evidence, else the VM's `rdsaudit-role` tag, else the config's `[roles]` (the first
 //! source present wins; they are not merged).
 

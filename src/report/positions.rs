@@ -1,5 +1,5 @@
 //! Positions are computed after evaluation, only for the files that have findings: one light scan per
-//! such file resolves every JSON pointer the findings carry (architecture.md: no second full parse).
+//! such file resolves every JSON pointer the findings carry (README, Design notes: no second full parse).
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;

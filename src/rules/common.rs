@@ -2,7 +2,7 @@
 
 use super::Outcomes;
 use crate::finding::{NotEvaluated, RuleMeta, Subject};
-use crate::model::{Environment, Host, Key, Nic, Role, Vm};
+use crate::model::{Environment, EvidenceFile, Host, Key, Nic, Role, Vm};
 
 /// The NICs of a VM found in the inventory: the ones it lists, and the ones that name it.
 pub fn vm_nics<'e>(env: &'e Environment, vm: &Vm) -> Vec<(&'e Key, &'e Nic)> {
@@ -47,8 +47,9 @@ pub fn nps_servers<'e>(env: &'e Environment, meta: &'static RuleMeta, out: &mut 
                 meta,
                 Subject::host(&host.name),
                 format!(
-                    "{}: nps-config.xml is missing, so whether this gateway forwards to a central NPS is unknown",
-                    host.folder
+                    "{}: {} is missing, so whether this gateway forwards to a central NPS is unknown",
+                    host.folder,
+                    EvidenceFile::NpsConfig
                 ),
                 host.origin.clone(),
             )),
@@ -57,12 +58,13 @@ pub fn nps_servers<'e>(env: &'e Environment, meta: &'static RuleMeta, out: &mut 
     servers
 }
 
-/// A "not evaluated" for a host check whose evidence file was not collected.
-pub fn missing_evidence(meta: &'static RuleMeta, host: &Host, file: &str) -> NotEvaluated {
+/// A "not evaluated" for a host check whose evidence file was not collected; `detail` follows the file name
+/// (` (RCM\\Licensing Core)`, ` (or ias-service.reg)`), or is empty.
+pub fn missing_evidence(meta: &'static RuleMeta, host: &Host, file: EvidenceFile, detail: &str) -> NotEvaluated {
     NotEvaluated::new(
         meta,
         Subject::host(&host.name),
-        format!("{} was not collected in {}", file, host.folder),
+        format!("{file}{detail} was not collected in {}", host.folder),
         host.origin.clone(),
     )
 }

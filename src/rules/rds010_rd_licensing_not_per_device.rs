@@ -3,8 +3,7 @@
 use super::common::missing_evidence;
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, Severity, Subject};
-use crate::model::Role;
-use crate::model::{Environment, Fact, Host};
+use crate::model::{Environment, EvidenceFile, Fact, Host, Role};
 
 declare_rule!(
     Rds010,
@@ -54,7 +53,8 @@ fn check_host(host: &Host, out: &mut Outcomes) {
             out.not_evaluated.push(missing_evidence(
                 &META,
                 host,
-                "licensing-core.reg (RCM\\Licensing Core)",
+                EvidenceFile::LicensingCore,
+                " (RCM\\Licensing Core)",
             ));
             return;
         }

@@ -3,7 +3,7 @@
 use super::common::{missing_evidence, nps_servers};
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, Severity, Subject};
-use crate::model::Environment;
+use crate::model::{Environment, EvidenceFile};
 
 declare_rule!(
     Rds011,
@@ -35,8 +35,9 @@ fn check(env: &Environment, out: &mut Outcomes) {
             .and_then(|r| r.value.map(|v| (v, r.origin.clone())));
         let facts: Vec<(bool, crate::model::Origin)> = [member, registered].into_iter().flatten().collect();
         if facts.is_empty() {
-            let file = "ras-and-ias-servers.json (or a conclusive nps-registeredserver.txt)";
-            out.not_evaluated.push(missing_evidence(&META, host, file));
+            let detail = format!(" (or a conclusive {})", EvidenceFile::NpsRegisteredServer);
+            out.not_evaluated
+                .push(missing_evidence(&META, host, EvidenceFile::RasAndIasServers, &detail));
         } else if let Some((_, origin)) = facts.into_iter().find(|(registered, _)| *registered) {
             out.findings.push(
                 Finding::new(

@@ -3,7 +3,7 @@
 use super::common::{missing_evidence, nps_servers};
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, NotEvaluated, Severity, Subject};
-use crate::model::Environment;
+use crate::model::{Environment, EvidenceFile};
 
 declare_rule!(
     Rds012,
@@ -21,7 +21,8 @@ declare_rule!(
 fn check(env: &Environment, out: &mut Outcomes) {
     for host in nps_servers(env, &META, out) {
         let Some(nps) = &host.nps else {
-            out.not_evaluated.push(missing_evidence(&META, host, "nps-config.xml"));
+            out.not_evaluated
+                .push(missing_evidence(&META, host, EvidenceFile::NpsConfig, ""));
             continue;
         };
         for policy in nps.config.network_policies.iter().filter(|p| p.enabled) {

@@ -3,8 +3,7 @@
 use super::common::{missing_evidence, nps_servers};
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, Severity, Subject};
-use crate::model::SidType;
-use crate::model::{Environment, Fact};
+use crate::model::{Environment, EvidenceFile, Fact, SidType};
 
 declare_rule!(
     Rds013,
@@ -31,7 +30,8 @@ fn check(env: &Environment, out: &mut Outcomes) {
                 out.not_evaluated.push(missing_evidence(
                     &META,
                     host,
-                    "sc-qsidtype-ias.txt (or ias-service.reg)",
+                    EvidenceFile::ScQsidtypeIas,
+                    &format!(" (or {})", EvidenceFile::IasService),
                 ));
                 continue;
             }
@@ -43,7 +43,8 @@ fn check(env: &Environment, out: &mut Outcomes) {
             out.not_evaluated.push(missing_evidence(
                 &META,
                 host,
-                "os.json (the OS build decides the severity)",
+                EvidenceFile::Os,
+                " (the OS build decides the severity)",
             ));
             continue;
         };

@@ -3,7 +3,7 @@
 use super::common::{missing_evidence, nps_servers};
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, Severity, Subject};
-use crate::model::Environment;
+use crate::model::{Environment, EvidenceFile};
 
 declare_rule!(
     Rds014,
@@ -24,7 +24,8 @@ fn check(env: &Environment, out: &mut Outcomes) {
             out.not_evaluated.push(missing_evidence(
                 &META,
                 host,
-                "authsrv-parameters.reg (AuthSrv\\Parameters)",
+                EvidenceFile::AuthsrvParameters,
+                " (AuthSrv\\Parameters)",
             ));
             continue;
         };

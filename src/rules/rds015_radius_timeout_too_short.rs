@@ -3,8 +3,7 @@
 use super::common::missing_evidence;
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, Severity, Subject};
-use crate::model::Role;
-use crate::model::{Environment, TS_GATEWAY_GROUP};
+use crate::model::{Environment, EvidenceFile, Role, TS_GATEWAY_GROUP};
 
 declare_rule!(
     Rds015,
@@ -26,7 +25,8 @@ const MIN_TIMEOUT: u32 = 30;
 fn check(env: &Environment, out: &mut Outcomes) {
     for host in env.hosts_with(Role::Gateway) {
         let Some(nps) = &host.nps else {
-            out.not_evaluated.push(missing_evidence(&META, host, "nps-config.xml"));
+            out.not_evaluated
+                .push(missing_evidence(&META, host, EvidenceFile::NpsConfig, ""));
             continue;
         };
         let names = nps.config.forwarding_groups();

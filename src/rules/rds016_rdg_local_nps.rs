@@ -4,8 +4,7 @@
 use super::common::{is_nps_server, missing_evidence};
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, NotEvaluated, Severity, Subject};
-use crate::model::Environment;
-use crate::model::Role;
+use crate::model::{Environment, EvidenceFile, Role};
 
 declare_rule!(Rds016, RuleMeta {
     id: "RDS016",
@@ -21,7 +20,8 @@ declare_rule!(Rds016, RuleMeta {
 fn check(env: &Environment, out: &mut Outcomes) {
     for host in env.hosts_with(Role::Gateway) {
         let Some(nps) = &host.nps else {
-            out.not_evaluated.push(missing_evidence(&META, host, "nps-config.xml"));
+            out.not_evaluated
+                .push(missing_evidence(&META, host, EvidenceFile::NpsConfig, ""));
             continue;
         };
         if nps.config.forwards_to_central_nps() {
@@ -43,8 +43,9 @@ fn check(env: &Environment, out: &mut Outcomes) {
         if central.is_none() && !unknown.is_empty() {
             let reason = format!(
                 "the gateway does not forward; whether NPS server {} has the MFA extension is unknown \
-                 (authsrv-parameters.reg missing)",
-                unknown.join(", ")
+                 ({} missing)",
+                unknown.join(", "),
+                EvidenceFile::AuthsrvParameters
             );
             out.not_evaluated.push(NotEvaluated::new(
                 &META,

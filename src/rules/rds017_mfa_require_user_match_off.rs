@@ -3,7 +3,7 @@
 use super::common::{missing_evidence, nps_servers};
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, Severity, Subject};
-use crate::model::{Environment, Fact};
+use crate::model::{Environment, EvidenceFile, Fact};
 
 declare_rule!(
     Rds017,
@@ -24,8 +24,9 @@ fn check(env: &Environment, out: &mut Outcomes) {
             Some(d) if d.value.has_mfa_extension() => {}
             Some(_) => continue,
             None => {
-                let file = "authsrv-parameters.reg (whether the MFA extension is installed)";
-                out.not_evaluated.push(missing_evidence(&META, host, file));
+                let detail = " (whether the MFA extension is installed)";
+                out.not_evaluated
+                    .push(missing_evidence(&META, host, EvidenceFile::AuthsrvParameters, detail));
                 continue;
             }
         }
@@ -46,7 +47,8 @@ fn check(env: &Environment, out: &mut Outcomes) {
             None => out.not_evaluated.push(missing_evidence(
                 &META,
                 host,
-                "azuremfa.reg (HKLM\\SOFTWARE\\Microsoft\\AzureMfa)",
+                EvidenceFile::AzureMfa,
+                " (HKLM\\SOFTWARE\\Microsoft\\AzureMfa)",
             )),
         }
     }

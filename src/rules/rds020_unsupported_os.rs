@@ -3,7 +3,7 @@
 use super::common::missing_evidence;
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, Severity, Subject};
-use crate::model::Environment;
+use crate::model::{Environment, EvidenceFile};
 
 declare_rule!(
     Rds020,
@@ -24,7 +24,8 @@ const BUILD_2019: u32 = 17763;
 fn check(env: &Environment, out: &mut Outcomes) {
     for host in env.hosts.values().filter(|h| !env.host_roles(h).is_empty()) {
         let Some(build) = &host.os_build else {
-            out.not_evaluated.push(missing_evidence(&META, host, "os.json"));
+            out.not_evaluated
+                .push(missing_evidence(&META, host, EvidenceFile::Os, ""));
             continue;
         };
         let (what, severity) = match build.value {

@@ -2,9 +2,7 @@
 
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, Severity, Subject};
-use crate::model::Environment;
-use crate::model::Origin;
-use crate::model::Role;
+use crate::model::{Environment, Origin, Role};
 
 declare_rule!(
     Rds022,

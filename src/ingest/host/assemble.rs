@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::evidence::{Manifest, Parsed};
 use super::reg::{RegData, RegFile, RegKey, RegValue};
-use crate::model::{AuthDlls, Fact, Host, NpsEvidence, SidType};
+use crate::model::{AuthDlls, EvidenceFile, Fact, Host, NpsEvidence, SidType};
 use crate::source::{Origin, Source, SourceId};
 
 pub const LICENSING_POLICY_KEY: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services";
@@ -75,15 +75,17 @@ pub fn assemble(folder: Folder, sources: &[Source]) -> Host {
         }
     }
     host.origin = f.first.clone();
-    host.licensing_policy = f.dword(LICENSING_POLICY_KEY, "LicensingMode", "licensing-policy");
-    host.licensing_rcm = f.dword(LICENSING_CORE_KEY, "LicensingMode", "licensing-core");
+    host.licensing_policy = f.dword(LICENSING_POLICY_KEY, "LicensingMode", EvidenceFile::LicensingPolicy);
+    host.licensing_rcm = f.dword(LICENSING_CORE_KEY, "LicensingMode", EvidenceFile::LicensingCore);
     if host.ias_sid_type.is_none() {
         host.ias_sid_type = f.sid_type_from_registry();
     }
     host.auth_dlls = f.auth_dlls();
-    host.require_user_match = f.string(AZURE_MFA_KEY, "REQUIRE_USER_MATCH", "azuremfa");
+    host.require_user_match = f.string(AZURE_MFA_KEY, "REQUIRE_USER_MATCH", EvidenceFile::AzureMfa);
     if host.ras_and_ias_members.is_none() {
-        host.ras_and_ias_members = f.absent("ras-and-ias-servers").map(|o| Fact::new(Vec::new(), o));
+        host.ras_and_ias_members = f
+            .absent(EvidenceFile::RasAndIasServers)
+            .map(|o| Fact::new(Vec::new(), o));
     }
     for (id, summary) in summaries {
         summary.apply(&mut host, id, &sources[id]);
@@ -110,12 +112,12 @@ impl<'a> Files<'a> {
     }
 
     /// Where the manifest says an item was absent (the key, service or feature does not exist).
-    fn absent(&self, item: &str) -> Option<Origin> {
+    fn absent(&self, file: EvidenceFile) -> Option<Origin> {
         let (id, m) = self.manifest?;
         let i = m
             .items
             .iter()
-            .position(|i| i.name.eq_ignore_ascii_case(item) && i.status.eq_ignore_ascii_case("absent"))?;
+            .position(|i| i.name.eq_ignore_ascii_case(file.item()) && i.status.eq_ignore_ascii_case("absent"))?;
         Some(Origin::pointer(id, format!("/items/{i}")))
     }
 
@@ -125,7 +127,7 @@ impl<'a> Files<'a> {
         &self,
         key: &str,
         name: &str,
-        item: &str,
+        file: EvidenceFile,
         read: impl Fn(&RegValue) -> Option<T>,
     ) -> Option<Fact<Option<T>>> {
         match self.key(key) {
@@ -133,19 +135,19 @@ impl<'a> Files<'a> {
                 Some(v) => Fact::new(read(v), Origin::span(id, v.span.clone())),
                 None => Fact::new(None, Origin::span(id, k.span.clone())),
             }),
-            None => self.absent(item).map(|o| Fact::new(None, o)),
+            None => self.absent(file).map(|o| Fact::new(None, o)),
         }
     }
 
-    fn dword(&self, key: &str, name: &str, item: &str) -> Option<Fact<Option<u32>>> {
-        self.value(key, name, item, |v| match &v.data {
+    fn dword(&self, key: &str, name: &str, file: EvidenceFile) -> Option<Fact<Option<u32>>> {
+        self.value(key, name, file, |v| match &v.data {
             RegData::Dword(d) => Some(*d),
             _ => None,
         })
     }
 
-    fn string(&self, key: &str, name: &str, item: &str) -> Option<Fact<Option<String>>> {
-        self.value(key, name, item, |v| match &v.data {
+    fn string(&self, key: &str, name: &str, file: EvidenceFile) -> Option<Fact<Option<String>>> {
+        self.value(key, name, file, |v| match &v.data {
             RegData::Sz(s) | RegData::ExpandSz(s) => Some(s.clone()),
             _ => None,
         })
@@ -166,8 +168,8 @@ impl<'a> Files<'a> {
                 }
             },
             None => self
-                .absent("ias-service")
-                .or_else(|| self.absent("sc-qsidtype-ias"))
+                .absent(EvidenceFile::IasService)
+                .or_else(|| self.absent(EvidenceFile::ScQsidtypeIas))
                 .map(|o| Fact::new(None, o)),
         }
     }
@@ -190,7 +192,7 @@ impl<'a> Files<'a> {
                 Some(Fact::new(dlls, Origin::span(id, at)))
             }
             None => self
-                .absent("authsrv-parameters")
+                .absent(EvidenceFile::AuthsrvParameters)
                 .map(|o| Fact::new(AuthDlls::default(), o)),
         }
     }

@@ -14,7 +14,7 @@ use super::sc::{parse_qsidtype, ScSidType};
 use super::summary::HostSummary;
 use super::text::ParseError;
 use crate::error::InputError;
-use crate::model::NpsConfig;
+use crate::model::{EvidenceFile, NpsConfig};
 use crate::source::Source;
 
 /// One parsed evidence file.
@@ -48,25 +48,16 @@ pub struct ManifestItem {
     pub file: Option<String>,
 }
 
-/// The evidence file names the scanner reads (the collector writes exactly these; `*.reg` is any name).
-pub const FILE_NAMES: [&str; 8] = [
-    "os.json",
-    "features.json",
-    "ras-and-ias-servers.json",
-    "manifest.json",
-    "host-summary.json",
-    "sc-qsidtype-ias.txt",
-    "nps-registeredserver.txt",
-    "nps-config.xml",
-];
+/// The older name of `nps-registeredserver.txt` (`netsh ras show registeredserver`), also read.
+const RAS_REGISTERED_SERVER: &str = "ras-registeredserver.txt";
 
-/// Whether a file is host evidence, by its name.
+/// Whether a file is host evidence, by its name: one the collector writes, or any `*.reg` export.
 pub fn is_evidence(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
         return false;
     };
     let lower = name.to_ascii_lowercase();
-    FILE_NAMES.contains(&lower.as_str()) || lower.ends_with(".reg") || lower == "ras-registeredserver.txt"
+    EvidenceFile::from_file_name(&lower).is_some() || lower.ends_with(".reg") || lower == RAS_REGISTERED_SERVER
 }
 
 /// Parse one evidence file; errors carry the file, line and column.
@@ -77,7 +68,7 @@ pub fn parse(source: &mut Source) -> Result<Parsed, InputError> {
         .and_then(|n| n.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    if name == "nps-config.xml" {
+    if EvidenceFile::from_file_name(&name) == Some(EvidenceFile::NpsConfig) {
         // Secrets are found first, so that even a file that fails to parse never shows them, not even in
         // the snippet of its own input error.
         source.secrets = secret_spans(&source.text);
@@ -86,18 +77,20 @@ pub fn parse(source: &mut Source) -> Result<Parsed, InputError> {
     let source = &*source;
     let text = source.text.as_str();
     let located = |e: ParseError| source.error_at(e.offset, e.message);
-    let parsed = match name.as_str() {
-        "os.json" => Parsed::Os(parse_os(text).map_err(located)?),
-        "features.json" => Parsed::Features(parse_features(text).map_err(located)?),
-        "ras-and-ias-servers.json" => Parsed::RasAndIasMembers(parse_group_members(text).map_err(located)?),
-        "manifest.json" => Parsed::Manifest(
+    let parsed = match EvidenceFile::from_file_name(&name) {
+        Some(EvidenceFile::Os) => Parsed::Os(parse_os(text).map_err(located)?),
+        Some(EvidenceFile::Features) => Parsed::Features(parse_features(text).map_err(located)?),
+        Some(EvidenceFile::RasAndIasServers) => Parsed::RasAndIasMembers(parse_group_members(text).map_err(located)?),
+        Some(EvidenceFile::Manifest) => Parsed::Manifest(
             serde_json::from_str(text)
                 .map_err(|e| source.error_at_line(e.line(), e.column(), format!("invalid collector manifest: {e}")))?,
         ),
-        "host-summary.json" => Parsed::Summary(Box::new(HostSummary::parse(source)?)),
-        "sc-qsidtype-ias.txt" => Parsed::SidType(parse_qsidtype(text).map_err(located)?),
-        "nps-registeredserver.txt" | "ras-registeredserver.txt" => Parsed::Registered(parse_registered(text)),
-        "nps-config.xml" => Parsed::Nps(parse_nps(text).map_err(located)?),
+        Some(EvidenceFile::HostSummary) => Parsed::Summary(Box::new(HostSummary::parse(source)?)),
+        Some(EvidenceFile::ScQsidtypeIas) => Parsed::SidType(parse_qsidtype(text).map_err(located)?),
+        Some(EvidenceFile::NpsRegisteredServer) => Parsed::Registered(parse_registered(text)),
+        _ if name == RAS_REGISTERED_SERVER => Parsed::Registered(parse_registered(text)),
+        Some(EvidenceFile::NpsConfig) => Parsed::Nps(parse_nps(text).map_err(located)?),
+        // Every other name is a `reg export` (the collector's own names and any other `*.reg`).
         _ => Parsed::Reg(RegFile::parse(text).map_err(located)?),
     };
     Ok(parsed)
