@@ -20,7 +20,11 @@ fn used_after(text: &str, prefix: &str) -> BTreeSet<String> {
             if let Some(group) = rest.strip_prefix('{') {
                 let end = group.find('}').unwrap_or(group.len());
                 for item in group[..end].split(',') {
-                    let name: String = item.trim().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    let name: String = item
+                        .trim()
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
                     if !name.is_empty() {
                         out.insert(name);
                     }
@@ -84,7 +88,9 @@ fn the_parser_of_use_lines_sees_groups_and_paths() {
     let text = "use crate::model::{Key, Ref};\nuse crate::{finding::Severity, net};\nlet x = crate::source::Origin::pointer(0, \"\"); // crate::report";
     let got: Vec<String> = used_modules(text).into_iter().collect();
     assert_eq!(got, ["finding", "model", "net", "source"]);
-    let got: Vec<String> = used_after("use super::{diagnostics, Context};", "super::").into_iter().collect();
+    let got: Vec<String> = used_after("use super::{diagnostics, Context};", "super::")
+        .into_iter()
+        .collect();
     assert_eq!(got, ["Context", "diagnostics"]);
 }
 
@@ -125,7 +131,10 @@ fn report_has_no_internal_circle() {
             .chain(used_after(&text, "report::"))
             .collect();
         for later in &order[i + 1..] {
-            assert!(!used.contains(*later), "report/{name}.rs uses {later}, which comes after it");
+            assert!(
+                !used.contains(*later),
+                "report/{name}.rs uses {later}, which comes after it"
+            );
         }
     }
     let listed = files(&src().join("report")).len();

@@ -22,24 +22,6 @@ macro_rules! declare_rule {
 }
 
 mod common;
-mod rds001_nsg_rdp_from_internet;
-mod rds002_vm_public_ip;
-mod rds003_vm_rdp_reachable;
-mod rds004_bastion_absent;
-mod rds005_bastion_subnet_too_small;
-mod rds006_lb_rdp_forwarding;
-mod rds010_rd_licensing_not_per_device;
-mod rds011_nps_registered_in_ad;
-mod rds012_nps_dialin_not_ignored;
-mod rds013_ias_sidtype_not_unrestricted;
-mod rds014_mfa_extension_missing;
-mod rds015_radius_timeout_too_short;
-mod rds016_rdg_local_nps;
-mod rds017_mfa_require_user_match_off;
-mod rds018_mfa_extension_on_gateway;
-mod rds020_unsupported_os;
-mod rds021_outside_workloads_subnet;
-mod rds022_single_session_host;
 
 pub use crate::finding::RuleMeta;
 
@@ -65,26 +47,35 @@ pub trait Rule: Sync {
     fn check(&self, env: &Environment, out: &mut Outcomes);
 }
 
-static REGISTRY: &[&dyn Rule] = &[
-    &rds001_nsg_rdp_from_internet::Rds001,
-    &rds002_vm_public_ip::Rds002,
-    &rds003_vm_rdp_reachable::Rds003,
-    &rds004_bastion_absent::Rds004,
-    &rds005_bastion_subnet_too_small::Rds005,
-    &rds006_lb_rdp_forwarding::Rds006,
-    &rds010_rd_licensing_not_per_device::Rds010,
-    &rds011_nps_registered_in_ad::Rds011,
-    &rds012_nps_dialin_not_ignored::Rds012,
-    &rds013_ias_sidtype_not_unrestricted::Rds013,
-    &rds014_mfa_extension_missing::Rds014,
-    &rds015_radius_timeout_too_short::Rds015,
-    &rds016_rdg_local_nps::Rds016,
-    &rds017_mfa_require_user_match_off::Rds017,
-    &rds018_mfa_extension_on_gateway::Rds018,
-    &rds020_unsupported_os::Rds020,
-    &rds021_outside_workloads_subnet::Rds021,
-    &rds022_single_session_host::Rds022,
-];
+/// Declare the rule modules and the registry in one list: adding a rule is one line here.
+macro_rules! registry {
+    ($($module:ident::$rule:ident),* $(,)?) => {
+        $(mod $module;)*
+
+        static REGISTRY: &[&dyn Rule] = &[$(&$module::$rule),*];
+    };
+}
+
+registry! {
+    rds001_nsg_rdp_from_internet::Rds001,
+    rds002_vm_public_ip::Rds002,
+    rds003_vm_rdp_reachable::Rds003,
+    rds004_bastion_absent::Rds004,
+    rds005_bastion_subnet_too_small::Rds005,
+    rds006_lb_rdp_forwarding::Rds006,
+    rds010_rd_licensing_not_per_device::Rds010,
+    rds011_nps_registered_in_ad::Rds011,
+    rds012_nps_dialin_not_ignored::Rds012,
+    rds013_ias_sidtype_not_unrestricted::Rds013,
+    rds014_mfa_extension_missing::Rds014,
+    rds015_radius_timeout_too_short::Rds015,
+    rds016_rdg_local_nps::Rds016,
+    rds017_mfa_require_user_match_off::Rds017,
+    rds018_mfa_extension_on_gateway::Rds018,
+    rds020_unsupported_os::Rds020,
+    rds021_outside_workloads_subnet::Rds021,
+    rds022_single_session_host::Rds022,
+}
 
 pub fn registry() -> &'static [&'static dyn Rule] {
     REGISTRY
