@@ -91,3 +91,16 @@ fn type_is_inferred_from_the_id_when_absent() {
     let env = env_of(&[("pips.json", pip.to_string())]);
     assert!(env.public_ips.values().next().unwrap().is_standard());
 }
+
+#[test]
+fn a_nic_given_an_ip_prefix_is_read_with_its_block() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/real/rest-nic-get");
+    let env = load(&[dir], &Options::default()).unwrap();
+    let nic = env.nics.values().next().expect("the NIC");
+    let blocks: Vec<String> = nic
+        .ip_configs
+        .iter()
+        .map(|c| c.private_ip.map(|b| b.to_string()).unwrap_or_default())
+        .collect();
+    assert_eq!(blocks, ["172.20.2.4/32", "172.20.2.16/28"]);
+}

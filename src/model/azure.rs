@@ -1,7 +1,5 @@
 //! Azure resources as the rules see them, whatever input family they came from.
 
-use std::net::IpAddr;
-
 use ipnet::IpNet;
 
 use super::{Key, Meta, Ref};
@@ -82,7 +80,8 @@ pub struct Nic {
 pub struct IpConfig {
     pub id: Option<String>,
     pub name: String,
-    pub private_ip: Option<IpAddr>,
+    /// The private address as a one-address block, or the block given by `privateIPAddressPrefixLength`.
+    pub private_ip: Option<IpNet>,
     pub subnet: Option<Ref>,
     pub public_ip: Option<Ref>,
     pub asgs: Vec<Ref>,

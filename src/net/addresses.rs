@@ -33,8 +33,9 @@ pub enum DestMatch {
 /// The NIC a packet is destined to.
 #[derive(Debug, Clone, Default)]
 pub struct Target {
-    /// Private IPs of the NIC's ipConfigurations; empty when not known.
-    pub private_ips: Vec<IpAddr>,
+    /// Private addresses of the NIC: one-address blocks, or the CIDR block an ipConfiguration is given
+    /// (`privateIPAddressPrefixLength`); empty when not known.
+    pub private_ips: Vec<IpNet>,
     /// Lower-cased ASG IDs the NIC is in; `None` = membership unknown.
     pub asgs: Option<Vec<String>>,
 }
@@ -106,7 +107,11 @@ impl AddressSpec {
             Self::Any => DestMatch::Yes,
             Self::ServiceTag(tag) if tag.eq_ignore_ascii_case("VirtualNetwork") => DestMatch::Yes,
             Self::Prefix(_) if target.private_ips.is_empty() => DestMatch::Unknown,
-            Self::Prefix(net) => known(target.private_ips.iter().any(|ip| net.contains(ip))),
+            // A prefix covering only part of the NIC's block lets some traffic in: unknown, so that an
+            // Allow counts and a Deny does not close the rest.
+            Self::Prefix(net) if target.private_ips.iter().all(|b| net.contains(b)) => DestMatch::Yes,
+            Self::Prefix(net) if target.private_ips.iter().any(|b| overlap(net, b)) => DestMatch::Unknown,
+            Self::Prefix(_) => DestMatch::No,
             Self::Asg(id) => match &target.asgs {
                 Some(asgs) => known(asgs.iter().any(|a| a.eq_ignore_ascii_case(id))),
                 None => DestMatch::Unknown,
@@ -114,6 +119,28 @@ impl AddressSpec {
             Self::Internet | Self::ServiceTag(_) => DestMatch::Unknown,
         }
     }
+}
+
+/// Two CIDR blocks overlap when one holds the other's first address.
+fn overlap(a: &IpNet, b: &IpNet) -> bool {
+    a.contains(&b.network()) || b.contains(&a.network())
+}
+
+/// An address (`10.0.0.4`) as a one-address block, or a block (`10.0.0.16/28`, or an address with a
+/// prefix length given apart) with its host bits cleared; `None` when malformed.
+pub fn address_block(s: &str, prefix_len: Option<u8>) -> Option<IpNet> {
+    let s = s.trim();
+    let net = match s.parse::<IpNet>() {
+        Ok(net) => net,
+        Err(_) => {
+            let ip = s.parse::<IpAddr>().ok()?;
+            match prefix_len {
+                Some(len) => IpNet::new(ip, len).ok()?,
+                None => IpNet::from(ip),
+            }
+        }
+    };
+    Some(net.trunc())
 }
 
 #[cfg(test)]
@@ -136,9 +163,30 @@ mod tests {
 
     fn target(ips: &[&str], asgs: Option<&[&str]>) -> Target {
         Target {
-            private_ips: ips.iter().map(|s| ip(s)).collect(),
+            private_ips: ips.iter().map(|s| address_block(s, None).expect(s)).collect(),
             asgs: asgs.map(|a| a.iter().map(|s| s.to_string()).collect()),
         }
+    }
+
+    #[test]
+    fn address_blocks_read_addresses_cidrs_and_separate_prefix_lengths() {
+        let block = |s, len| address_block(s, len).map(|b| b.to_string());
+        assert_eq!(block("10.0.0.4", None).as_deref(), Some("10.0.0.4/32"));
+        assert_eq!(block(" 172.20.2.16/28 ", Some(28)).as_deref(), Some("172.20.2.16/28"));
+        assert_eq!(block("172.20.2.16", Some(28)).as_deref(), Some("172.20.2.16/28"));
+        assert_eq!(block("172.20.2.17/28", None).as_deref(), Some("172.20.2.16/28"));
+        assert_eq!(block("fd00::5", None).as_deref(), Some("fd00::5/128"));
+        assert_eq!(block("10.0.0.300", None), None);
+        assert_eq!(block("10.0.0.4", Some(40)), None);
+    }
+
+    #[test]
+    fn a_prefix_matches_a_block_it_covers_and_is_unknown_on_part_of_it() {
+        let t = target(&["172.20.2.16/28"], None);
+        assert_eq!(parse("172.20.2.0/24").matches_destination(&t), DestMatch::Yes);
+        assert_eq!(parse("172.20.2.20").matches_destination(&t), DestMatch::Unknown);
+        assert_eq!(parse("172.20.2.0/28").matches_destination(&t), DestMatch::No);
+        assert_eq!(parse("10.0.0.0/8").matches_destination(&t), DestMatch::No);
     }
 
     #[test]
@@ -264,8 +312,10 @@ mod tests {
     #[test]
     fn destination_prefixes() {
         let t = target(&["192.168.1.5", "10.0.0.4"], None);
-        assert_eq!(prefix("10.0.0.0/24").matches_destination(&t), DestMatch::Yes);
-        assert_eq!(prefix("192.168.1.5/32").matches_destination(&t), DestMatch::Yes);
+        // Covering one address of several leaves the others: a Deny must not count as closing the NIC.
+        assert_eq!(prefix("10.0.0.0/24").matches_destination(&t), DestMatch::Unknown);
+        assert_eq!(prefix("192.168.1.5/32").matches_destination(&t), DestMatch::Unknown);
+        assert_eq!(prefix("0.0.0.0/0").matches_destination(&t), DestMatch::Yes);
         assert_eq!(prefix("10.0.1.0/24").matches_destination(&t), DestMatch::No);
         assert_eq!(prefix("fd00::/8").matches_destination(&t), DestMatch::No);
         let unknown = target(&[], None);

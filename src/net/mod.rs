@@ -25,7 +25,7 @@ pub const RDP_PORT: u16 = 3389;
 /// A compact rule notation shared by the `net` tests.
 #[cfg(test)]
 pub(crate) mod test_support {
-    use crate::net::addresses::{AddressSpec, Target};
+    use crate::net::addresses::{address_block, AddressSpec, Target};
     use crate::net::ipset::IpSet;
     use crate::net::nsg::{default_rules, Access, Direction, RuleSpec};
     use crate::net::ports::PortSet;
@@ -66,7 +66,7 @@ pub(crate) mod test_support {
     /// A NIC with the given private IPs and ASG membership.
     pub(crate) fn target(ips: &[&str], asgs: Option<&[&str]>) -> Target {
         Target {
-            private_ips: ips.iter().map(|s| s.parse().expect(s)).collect(),
+            private_ips: ips.iter().map(|s| address_block(s, None).expect(s)).collect(),
             asgs: asgs.map(|a| a.iter().map(|s| s.to_string()).collect()),
         }
     }

@@ -7,7 +7,7 @@ use ipnet::IpNet;
 
 use super::node::{Node, Owned};
 use crate::model::{last_segment, Bastion, IpConfig, Key, Meta, Peering, Ref, SecurityRule, Subnet, Vm};
-use crate::net::addresses::AddressSpec;
+use crate::net::addresses::{address_block, AddressSpec};
 use crate::net::nsg::{Access, Direction, RuleSpec};
 use crate::net::ports::PortSet;
 use crate::net::protocol::Protocol;
@@ -263,13 +263,14 @@ pub fn ip_config(n: Owned<'_>) -> Parsed<IpConfig> {
     let node = n.node();
     let props = node.props();
     let p = props.node();
+    // An address, or a block (`10.0.0.16/28`, or an address with `privateIPAddressPrefixLength`).
+    let prefix_len = p.number("privateIPAddressPrefixLength").and_then(Result::ok);
+    let prefix_len = prefix_len.and_then(|n| u8::try_from(n).ok());
     let private_ip = match p.get("privateIPAddress") {
         Some(o) => match o.value.as_str() {
-            Some(s) => Some(
-                s.trim()
-                    .parse()
-                    .map_err(|_| bad(&o.origin, format!("invalid IP address '{s}'")))?,
-            ),
+            Some(s) => {
+                Some(address_block(s, prefix_len).ok_or_else(|| bad(&o.origin, format!("invalid IP address '{s}'")))?)
+            }
             None => None,
         },
         None => None,
