@@ -6,6 +6,7 @@
 //! members on the way to a requested pointer and skips everything else without building anything.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::ops::Range;
 
 /// Escape one key for use in a JSON pointer (~ -> ~0, / -> ~1).
@@ -68,11 +69,12 @@ fn unescape_token(token: &str) -> Option<Cow<'_, str>> {
     Some(Cow::Owned(out))
 }
 
-/// An array index token in canonical form: digits only, no leading zero (as `serde_json::Value::pointer`).
-fn index_matches(token: &str, index: usize) -> bool {
+/// The index an array token names in canonical form: digits only, no leading zero (as
+/// `serde_json::Value::pointer`); anything else names no element.
+fn canonical_index(token: &str) -> Option<usize> {
     let canonical =
         !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit()) && (token.len() == 1 || !token.starts_with('0'));
-    canonical && token.parse::<usize>() == Ok(index)
+    canonical.then(|| token.parse().ok()).flatten()
 }
 
 /// Cursor over the text. Every method returns the position after what it consumed, or `None` when the text is
@@ -129,6 +131,11 @@ impl Scanner<'_> {
             self.pos += 1;
             return Some(self.pos);
         }
+        // Bucket the candidates by their key once, so that each member costs one lookup (linear overall).
+        let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+        for &i in candidates {
+            by_key.entry(tokens[i][depth].as_ref()).or_default().push(i);
+        }
         loop {
             self.skip_ws();
             let key_start = self.pos;
@@ -137,17 +144,13 @@ impl Scanner<'_> {
             }
             let key_end = self.skip_string()?;
             let key = decode_string(&self.text[key_start + 1..key_end - 1])?;
-            let matching: Vec<usize> = candidates
-                .iter()
-                .copied()
-                .filter(|&i| tokens[i][depth] == key)
-                .collect();
+            let matching = by_key.get(key.as_ref()).map(Vec::as_slice).unwrap_or_default();
             self.skip_ws();
             if self.peek()? != b':' {
                 return None;
             }
             self.pos += 1;
-            let end = self.value(tokens, &matching, depth + 1, found)?;
+            let end = self.value(tokens, matching, depth + 1, found)?;
             // A later duplicate key overwrites, as serde_json keeps the last value.
             for &i in matching.iter().filter(|&&i| tokens[i].len() == depth + 1) {
                 found[i] = Some(key_start..end);
@@ -171,16 +174,27 @@ impl Scanner<'_> {
             self.pos += 1;
             return Some(self.pos);
         }
+        // Candidates sorted by their (canonical) index, consumed as the elements go by: linear overall.
+        let mut by_index: Vec<(usize, usize)> = candidates
+            .iter()
+            .filter_map(|&i| Some((canonical_index(&tokens[i][depth])?, i)))
+            .collect();
+        by_index.sort_unstable();
+        let (indices, ids): (Vec<usize>, Vec<usize>) = by_index.into_iter().unzip();
+        let mut next = 0;
         let mut index = 0;
         loop {
             self.skip_ws();
             let start = self.pos;
-            let matching: Vec<usize> = candidates
-                .iter()
-                .copied()
-                .filter(|&i| index_matches(&tokens[i][depth], index))
-                .collect();
-            let end = self.value(tokens, &matching, depth + 1, found)?;
+            while next < indices.len() && indices[next] < index {
+                next += 1;
+            }
+            let first = next;
+            while next < indices.len() && indices[next] == index {
+                next += 1;
+            }
+            let matching = &ids[first..next];
+            let end = self.value(tokens, matching, depth + 1, found)?;
             for &i in matching.iter().filter(|&&i| tokens[i].len() == depth + 1) {
                 found[i] = Some(start..end);
             }

@@ -4,10 +4,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
+use rayon::prelude::*;
+
 use crate::engine::Evaluation;
 use crate::locate::{locate_pointers, LineIndex};
 use crate::model::Environment;
-use crate::source::{Loc, Origin, SourceId};
+use crate::source::{Loc, Origin, Source, SourceId};
 
 /// A resolved place in a source: 1-based lines, 1-based columns counted in characters, end exclusive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,54 +42,60 @@ impl Positions {
         for o in origins {
             by_source.entry(o.source).or_default().push(o);
         }
-        let mut map = HashMap::new();
-        for (source, list) in by_source {
-            let Some(src) = env.sources.get(source) else { continue };
-            let text = src.text.as_str();
-            let index = LineIndex::new(text);
-            // Pointers that are not in the file (a field the export omitted) fall back to their parent.
-            let mut wanted: Vec<String> = Vec::new();
-            for o in &list {
-                if let Loc::Pointer(p) = &o.loc {
-                    wanted.extend(ancestors(p).map(str::to_string));
-                }
-            }
-            wanted.sort();
-            wanted.dedup();
-            let refs: Vec<&str> = wanted.iter().map(String::as_str).collect();
-            let spans: HashMap<&str, Range<usize>> = refs
-                .iter()
-                .zip(locate_pointers(text, &refs))
-                .filter_map(|(p, s)| Some((*p, s?)))
-                .collect();
-            for o in list {
-                let span = match &o.loc {
-                    Loc::Span(s) => Some(s.clone()),
-                    Loc::Pointer(p) => ancestors(p).find_map(|a| spans.get(a).cloned()),
-                };
-                if let Some(span) = span {
-                    let (start_line, start_column) = index.line_col(text, span.start);
-                    let (end_line, end_column) = index.line_col(text, span.end);
-                    map.insert(
-                        o.clone(),
-                        Region {
-                            source,
-                            span,
-                            start_line,
-                            start_column,
-                            end_line,
-                            end_column,
-                        },
-                    );
-                }
-            }
-        }
+        // One light scan per file with findings, files in parallel.
+        let map = by_source
+            .into_par_iter()
+            .filter_map(|(source, list)| Some(resolve_file(env.sources.get(source)?, source, &list)))
+            .flatten()
+            .collect();
         Self { map }
     }
 
     pub fn get(&self, origin: &Origin) -> Option<&Region> {
         self.map.get(origin)
     }
+}
+
+/// The regions of one file's origins: every pointer they carry (and its ancestors, the fallback for a
+/// field the export omitted) found in one scan of the text.
+fn resolve_file(src: &Source, source: SourceId, list: &[&Origin]) -> Vec<(Origin, Region)> {
+    let text = src.text.as_str();
+    let index = LineIndex::new(text);
+    let mut wanted: Vec<String> = Vec::new();
+    for o in list {
+        if let Loc::Pointer(p) = &o.loc {
+            wanted.extend(ancestors(p).map(str::to_string));
+        }
+    }
+    wanted.sort();
+    wanted.dedup();
+    let refs: Vec<&str> = wanted.iter().map(String::as_str).collect();
+    let spans: HashMap<&str, Range<usize>> = refs
+        .iter()
+        .zip(locate_pointers(text, &refs))
+        .filter_map(|(p, s)| Some((*p, s?)))
+        .collect();
+    let mut out = Vec::new();
+    for o in list {
+        let span = match &o.loc {
+            Loc::Span(s) => Some(s.clone()),
+            Loc::Pointer(p) => ancestors(p).find_map(|a| spans.get(a).cloned()),
+        };
+        if let Some(span) = span {
+            let (start_line, start_column) = index.line_col(text, span.start);
+            let (end_line, end_column) = index.line_col(text, span.end);
+            let region = Region {
+                source,
+                span,
+                start_line,
+                start_column,
+                end_line,
+                end_column,
+            };
+            out.push(((*o).clone(), region));
+        }
+    }
+    out
 }
 
 /// The pointer itself, then each parent up to the root.
