@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use crate::config::{glob_match, Config};
 use crate::finding::RuleMeta;
 use crate::finding::{Finding, NotEvaluated, Suppression, SuppressionSource};
-use crate::model::Environment;
+use crate::model::{Coverage, Environment};
 use crate::rules::{registry, Outcomes};
 use crate::score::{score, Scores};
 
@@ -20,6 +20,8 @@ pub struct Evaluation {
     pub scores: Scores,
     /// The rules that ran.
     pub rules: Vec<&'static RuleMeta>,
+    /// How many resources of each type and how many hosts were read: what every report shows.
+    pub coverage: Coverage,
     /// Expired suppressions and bad `rdsaudit-ignore` tags.
     pub warnings: Vec<String>,
 }
@@ -29,6 +31,7 @@ pub struct Evaluation {
 pub fn evaluate(env: &mut Environment, config: &Config, today: &str) -> Evaluation {
     env.set_config_roles(config.roles.clone());
     let env = &*env;
+    let coverage = env.coverage();
     let rules: Vec<_> = registry().iter().filter(|r| config.is_selected(r.meta().id)).collect();
     let mut all = rules
         .par_iter()
@@ -60,6 +63,7 @@ pub fn evaluate(env: &mut Environment, config: &Config, today: &str) -> Evaluati
         findings: all.findings,
         not_evaluated: all.not_evaluated,
         rules: rules.iter().map(|r| r.meta()).collect(),
+        coverage,
         warnings,
     }
 }

@@ -130,6 +130,9 @@ fn the_validators_reject_what_the_schemas_forbid() {
     let mut bad_json: Value = serde_json::from_str(&json).unwrap();
     bad_json["summary"]["unexpected"] = 1.into();
     assert!(!validator("report.schema.json").is_valid(&bad_json));
+    let mut bad_coverage: Value = serde_json::from_str(&json).unwrap();
+    bad_coverage["coverage"]["nsgs"] = (-1).into();
+    assert!(!validator("report.schema.json").is_valid(&bad_coverage));
 }
 
 #[test]
