@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use crate::config::{glob_match, Config};
 use crate::finding::RuleMeta;
-use crate::finding::{Finding, NotEvaluated, Suppression, SuppressionSource};
+use crate::finding::{Finding, NotEvaluated, Subject, Suppression, SuppressionSource};
 use crate::model::{Coverage, Environment};
 use crate::rules::{registry, Outcomes};
 use crate::score::{score, Scores};
@@ -18,7 +18,7 @@ pub struct Evaluation {
     pub findings: Vec<Finding>,
     pub not_evaluated: Vec<NotEvaluated>,
     pub scores: Scores,
-    /// The rules that ran.
+    /// The rules that were selected (a rule with none of its inputs is among them, listed as not evaluated).
     pub rules: Vec<&'static RuleMeta>,
     /// How many resources of each type and how many hosts were read: what every report shows.
     pub coverage: Coverage,
@@ -37,7 +37,10 @@ pub fn evaluate(env: &mut Environment, config: &Config, today: &str) -> Evaluati
         .par_iter()
         .map(|r| {
             let mut out = Outcomes::default();
-            r.check(env, &mut out);
+            match nothing_to_judge(r.meta(), &coverage) {
+                Some(absent) => out.not_evaluated.push(absent),
+                None => r.check(env, &mut out),
+            }
             out
         })
         .reduce(Outcomes::default, |mut a, b| {
@@ -66,6 +69,17 @@ pub fn evaluate(env: &mut Environment, config: &Config, today: &str) -> Evaluati
         coverage,
         warnings,
     }
+}
+
+/// The one "not evaluated" entry of a rule when none of the kinds it reads is in the inputs: "no network
+/// security groups or security rules in the inputs".
+fn nothing_to_judge(rule: &'static RuleMeta, coverage: &Coverage) -> Option<NotEvaluated> {
+    if rule.reads.iter().any(|k| coverage.get(*k) > 0) {
+        return None;
+    }
+    let kinds: Vec<String> = rule.reads.iter().map(ToString::to_string).collect();
+    let reason = format!("no {} in the inputs", kinds.join(" or "));
+    Some(NotEvaluated::new(rule, Subject::inputs(), reason, None))
 }
 
 fn suppression(

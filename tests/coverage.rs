@@ -1,7 +1,13 @@
-//! What was read: the coverage every report shows.
+//! What was read: the coverage every report shows, and the "not evaluated" entry of a rule none of whose
+//! inputs was read.
+
+use std::path::Path;
 
 use assert_cmd::Command;
 use predicates::str::contains;
+use rdsaudit::config::Config;
+use rdsaudit::engine::evaluate;
+use rdsaudit::ingest::{load, Options};
 use serde_json::{json, Value};
 
 fn rdsaudit() -> Command {
@@ -14,6 +20,27 @@ fn rdsaudit() -> Command {
 fn scan_json(path: &str, args: &[&str], code: i32) -> Value {
     let out = rdsaudit().arg("scan").arg(path).args(args).assert().code(code);
     serde_json::from_slice(&out.get_output().stdout).unwrap()
+}
+
+/// A VNet export alone: RDS001 has no NSG to judge and says so; RDS005, whose subnets are there, runs.
+#[test]
+fn an_inventory_without_nsgs_lists_rds001_as_not_evaluated() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules/RDS005/fires");
+    let mut env = load(&[path], &Options::default()).unwrap();
+    let eval = evaluate(&mut env, &Config::default(), "2026-01-01");
+    let of = |id: &str| -> Vec<(String, String)> {
+        let entries = eval.not_evaluated.iter().filter(|n| n.rule.id == id);
+        entries.map(|n| (n.subject.id.clone(), n.reason.clone())).collect()
+    };
+    assert_eq!(
+        of("RDS001"),
+        [(
+            "(inputs)".to_string(),
+            "no network security groups or security rules in the inputs".to_string()
+        )]
+    );
+    assert!(of("RDS005").is_empty());
+    assert!(eval.findings.iter().any(|f| f.rule.id == "RDS005"));
 }
 
 #[test]

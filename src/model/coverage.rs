@@ -1,5 +1,6 @@
 //! What the inputs held: how many resources of each type and how many hosts were read. Every report shows
-//! it.
+//! it, and each rule declares the kinds it judges (`RuleMeta::reads`) so that the engine lists a rule with
+//! none of them as "not evaluated".
 
 use std::fmt;
 
