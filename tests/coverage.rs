@@ -1,5 +1,5 @@
-//! What was read: the coverage every report shows, and the "not evaluated" entry of a rule none of whose
-//! inputs was read.
+//! What was read: the coverage every report shows, the refusal of an export that holds nothing, and the
+//! "not evaluated" entry of a rule none of whose inputs was read.
 
 use std::path::Path;
 
@@ -9,6 +9,8 @@ use rdsaudit::config::Config;
 use rdsaudit::engine::evaluate;
 use rdsaudit::ingest::{load, Options};
 use serde_json::{json, Value};
+
+const WRONG_SUBSCRIPTION: &str = "fixtures/empty/az-wrong-subscription";
 
 fn rdsaudit() -> Command {
     let mut c = Command::cargo_bin("rdsaudit").unwrap();
@@ -20,6 +22,49 @@ fn rdsaudit() -> Command {
 fn scan_json(path: &str, args: &[&str], code: i32) -> Value {
     let out = rdsaudit().arg("scan").arg(path).args(args).assert().code(code);
     serde_json::from_slice(&out.get_output().stdout).unwrap()
+}
+
+#[test]
+fn an_export_of_the_wrong_subscription_is_an_input_error() {
+    rdsaudit()
+        .arg("scan")
+        .arg(WRONG_SUBSCRIPTION)
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "nothing to audit: 8 files read, all empty — did the export target the right subscription?",
+        ));
+}
+
+/// With `--allow-empty` the scan passes, and the report says plainly that no rule could run.
+#[test]
+fn allow_empty_lists_every_rule_as_not_evaluated() {
+    let report = scan_json(WRONG_SUBSCRIPTION, &["--allow-empty", "--format", "json"], 0);
+    let rules: Vec<&str> = rdsaudit::rules::registry().iter().map(|r| r.meta().id).collect();
+    let entries = report["not_evaluated"].as_array().unwrap();
+    let listed: Vec<&str> = entries.iter().map(|n| n["rule"].as_str().unwrap()).collect();
+    assert_eq!(listed, rules, "every rule once, in order");
+    for n in entries {
+        let reason = n["reason"].as_str().unwrap();
+        assert!(reason.starts_with("no ") && reason.ends_with(" in the inputs"), "{n}");
+        assert_eq!(n["subject"], "(inputs)");
+    }
+    assert!(report["findings"].as_array().unwrap().is_empty());
+    let counts = report["coverage"].as_object().unwrap();
+    assert!(counts.len() == 11 && counts.values().all(|n| n == 0), "{counts:?}");
+}
+
+#[test]
+fn the_config_can_allow_empty_scans() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("rdsaudit.toml");
+    std::fs::write(&config, "allow-empty = true\n").unwrap();
+    rdsaudit()
+        .args(["scan", WRONG_SUBSCRIPTION, "--config"])
+        .arg(&config)
+        .assert()
+        .code(0)
+        .stdout(contains("no host evidence in the inputs"));
 }
 
 /// A VNet export alone: RDS001 has no NSG to judge and says so; RDS005, whose subnets are there, runs.

@@ -1,6 +1,6 @@
 //! What the inputs held: how many resources of each type and how many hosts were read. Every report shows
-//! it, and each rule declares the kinds it judges (`RuleMeta::reads`) so that the engine lists a rule with
-//! none of them as "not evaluated".
+//! it, `ingest::load` refuses an empty scan with it, and each rule declares the kinds it judges
+//! (`RuleMeta::reads`) so that the engine lists a rule with none of them as "not evaluated".
 
 use std::fmt;
 
