@@ -64,6 +64,10 @@ pub struct ScanArgs {
     /// Skip files named on the command line whose kind is not recognised, instead of failing.
     #[arg(long)]
     pub skip_unknown: bool,
+    /// Accept inputs that hold no resource and no host evidence (every rule is then listed as not
+    /// evaluated) instead of failing with exit 2.
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 fn parse_fail_on(s: &str) -> Result<FailOn, String> {
@@ -165,6 +169,7 @@ fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<Exit, Error> {
         &args.paths,
         &Options {
             skip_unknown: args.skip_unknown,
+            allow_empty: args.allow_empty || config.allow_empty,
         },
     )?;
     let eval = evaluate(&mut env, &config, &today_utc());

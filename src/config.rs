@@ -25,6 +25,8 @@ struct RawConfig {
     fail_on: Option<Spanned<String>>,
     min_score: Option<Spanned<u32>>,
     #[serde(default)]
+    allow_empty: bool,
+    #[serde(default)]
     severity: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     roles: BTreeMap<String, Spanned<Vec<String>>>,
@@ -74,6 +76,8 @@ pub struct Config {
     pub ignore: Vec<&'static str>,
     pub fail_on: Option<FailOn>,
     pub min_score: Option<u32>,
+    /// The default of `--allow-empty`: accept inputs that hold no resource and no host evidence.
+    pub allow_empty: bool,
     pub severity: BTreeMap<&'static str, Severity>,
     /// Roles by upper-cased host name.
     pub roles: BTreeMap<String, RoleSet>,
@@ -107,6 +111,7 @@ impl Config {
             select: raw.select.iter().map(rule).collect::<Result<_, _>>()?,
             ignore: raw.ignore.iter().map(rule).collect::<Result<_, _>>()?,
             min_score: raw.min_score.as_ref().map(|m| *m.get_ref()),
+            allow_empty: raw.allow_empty,
             ..Config::default()
         };
         if let Some(m) = &raw.min_score {
@@ -194,7 +199,7 @@ mod tests {
     #[test]
     fn reads_every_section() {
         let c = parse(
-            "select = [\"RDS001\", \"rds003\"]\nignore = [\"RDS003\"]\nfail-on = \"medium\"\nmin-score = 80\n\
+            "select = [\"RDS001\", \"rds003\"]\nignore = [\"RDS003\"]\nfail-on = \"medium\"\nmin-score = 80\nallow-empty = true\n\
              [severity]\nRDS001 = \"low\"\n[roles]\nrdgvm01 = [\"gateway\", \"nps\"]\n\
              [[suppressions]]\nrule = \"RDS002\"\nsubject = \"*/virtualMachines/RDGVM01\"\nreason = \"break-glass\"\nexpires = 2027-01-31\n",
         )
@@ -202,6 +207,7 @@ mod tests {
         assert_eq!(c.select, ["RDS001", "RDS003"]);
         assert!(c.is_selected("RDS001") && !c.is_selected("RDS003") && !c.is_selected("RDS002"));
         assert_eq!(c.fail_on, Some(FailOn::Severity(Severity::Medium)));
+        assert!(c.allow_empty && !parse("").unwrap().allow_empty);
         assert_eq!(c.severity.get("RDS001"), Some(&Severity::Low));
         assert!(c.roles["RDGVM01"].contains(crate::model::Role::Nps));
         assert_eq!(c.suppressions[0].expires.as_deref(), Some("2027-01-31"));

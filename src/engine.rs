@@ -5,8 +5,8 @@ use rayon::prelude::*;
 
 use crate::config::{glob_match, Config};
 use crate::finding::RuleMeta;
-use crate::finding::{Finding, NotEvaluated, Suppression, SuppressionSource};
-use crate::model::Environment;
+use crate::finding::{Finding, NotEvaluated, Subject, Suppression, SuppressionSource};
+use crate::model::{Coverage, Environment};
 use crate::rules::{registry, Outcomes};
 use crate::score::{score, Scores};
 
@@ -18,8 +18,10 @@ pub struct Evaluation {
     pub findings: Vec<Finding>,
     pub not_evaluated: Vec<NotEvaluated>,
     pub scores: Scores,
-    /// The rules that ran.
+    /// The rules that were selected (a rule with none of its inputs is among them, listed as not evaluated).
     pub rules: Vec<&'static RuleMeta>,
+    /// How many resources of each type and how many hosts were read: what every report shows.
+    pub coverage: Coverage,
     /// Expired suppressions and bad `rdsaudit-ignore` tags.
     pub warnings: Vec<String>,
 }
@@ -29,12 +31,16 @@ pub struct Evaluation {
 pub fn evaluate(env: &mut Environment, config: &Config, today: &str) -> Evaluation {
     env.set_config_roles(config.roles.clone());
     let env = &*env;
+    let coverage = env.coverage();
     let rules: Vec<_> = registry().iter().filter(|r| config.is_selected(r.meta().id)).collect();
     let mut all = rules
         .par_iter()
         .map(|r| {
             let mut out = Outcomes::default();
-            r.check(env, &mut out);
+            match nothing_to_judge(r.meta(), &coverage) {
+                Some(absent) => out.not_evaluated.push(absent),
+                None => r.check(env, &mut out),
+            }
             out
         })
         .reduce(Outcomes::default, |mut a, b| {
@@ -60,8 +66,20 @@ pub fn evaluate(env: &mut Environment, config: &Config, today: &str) -> Evaluati
         findings: all.findings,
         not_evaluated: all.not_evaluated,
         rules: rules.iter().map(|r| r.meta()).collect(),
+        coverage,
         warnings,
     }
+}
+
+/// The one "not evaluated" entry of a rule when none of the kinds it reads is in the inputs: "no network
+/// security groups or security rules in the inputs".
+fn nothing_to_judge(rule: &'static RuleMeta, coverage: &Coverage) -> Option<NotEvaluated> {
+    if rule.reads.iter().any(|k| coverage.get(*k) > 0) {
+        return None;
+    }
+    let kinds: Vec<String> = rule.reads.iter().map(ToString::to_string).collect();
+    let reason = format!("no {} in the inputs", kinds.join(" or "));
+    Some(NotEvaluated::new(rule, Subject::inputs(), reason, None))
 }
 
 fn suppression(

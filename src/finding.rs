@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::model::InputKind;
 use crate::source::Origin;
 
 /// Ordered from least to most severe, so that `>=` compares against a `--fail-on` threshold.
@@ -55,6 +56,9 @@ pub struct RuleMeta {
     /// `rules/<ID>.md`, printed by `rdsaudit explain` and used as SARIF `help.markdown`.
     pub help: &'static str,
     pub tags: &'static [&'static str],
+    /// The kinds of input whose subjects the rule judges: with none of them in the inputs, the engine lists
+    /// the rule once as not evaluated instead of running it.
+    pub reads: &'static [InputKind],
 }
 
 impl RuleMeta {
@@ -95,6 +99,12 @@ impl Subject {
     /// The comparison key: IDs compare case-insensitively.
     pub fn key(&self) -> String {
         self.id.to_ascii_lowercase()
+    }
+
+    /// The inputs as a whole: the subject of a rule that had nothing to judge (none of what it reads was in
+    /// the inputs). Only "not evaluated" entries use it, never a finding.
+    pub fn inputs() -> Self {
+        Self::resource("(inputs)")
     }
 }
 
@@ -215,6 +225,7 @@ pub(crate) mod tests {
         guidance: "",
         help: "",
         tags: &[],
+        reads: &[],
     };
 
     #[test]

@@ -111,7 +111,7 @@ fn rules_use_the_model_net_and_findings() {
 
 #[test]
 fn findings_know_no_rules() {
-    check("finding", &["source"]);
+    check("finding", &["model", "source"]);
 }
 
 #[test]

@@ -16,7 +16,11 @@ const TODAY: &str = "2026-01-01";
 
 /// Every format for the inputs at `paths`, rendered without colour.
 fn reports(paths: &[PathBuf], config: &Config) -> [String; 3] {
-    let mut env = load(paths, &Options::default()).expect("the fixture loads");
+    reports_with(paths, config, &Options::default())
+}
+
+fn reports_with(paths: &[PathBuf], config: &Config, options: &Options) -> [String; 3] {
+    let mut env = load(paths, options).expect("the fixture loads");
     let eval = evaluate(&mut env, config, TODAY);
     let positions = Positions::resolve(&env, &eval);
     let ctx = Context {
@@ -121,6 +125,32 @@ fn contoso_reports_validate_and_are_deterministic() {
     );
 }
 
+/// An export that holds nothing, let through by `--allow-empty`: zero counts and rules listed against the
+/// `(inputs)` subject still validate.
+#[test]
+fn empty_reports_validate() {
+    let options = Options {
+        allow_empty: true,
+        ..Options::default()
+    };
+    let [sarif, json, _] = reports_with(
+        &[PathBuf::from("fixtures/empty/az-wrong-subscription")],
+        &Config::default(),
+        &options,
+    );
+    let sarif_value = assert_valid(&validator("sarif-schema-2.1.0.json"), &sarif, "SARIF");
+    let json_value = assert_valid(&validator("report.schema.json"), &json, "JSON report");
+    assert_github_accepts(&sarif_value);
+    assert_eq!(json_value["coverage"]["nsgs"], 0);
+    let notes = sarif_value["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert!(notes.iter().any(|n| n["message"]["text"]
+        .as_str()
+        .unwrap()
+        .ends_with("no host evidence in the inputs")));
+}
+
 #[test]
 fn the_validators_reject_what_the_schemas_forbid() {
     let [sarif, json, _] = reports(&contoso(), &Config::default());
@@ -130,6 +160,9 @@ fn the_validators_reject_what_the_schemas_forbid() {
     let mut bad_json: Value = serde_json::from_str(&json).unwrap();
     bad_json["summary"]["unexpected"] = 1.into();
     assert!(!validator("report.schema.json").is_valid(&bad_json));
+    let mut bad_coverage: Value = serde_json::from_str(&json).unwrap();
+    bad_coverage["coverage"]["nsgs"] = (-1).into();
+    assert!(!validator("report.schema.json").is_valid(&bad_coverage));
 }
 
 #[test]

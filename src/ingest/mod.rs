@@ -23,6 +23,8 @@ use host::assemble::{assemble, Folder};
 pub struct Options {
     /// Skip files named on the command line whose kind is unknown, instead of failing.
     pub skip_unknown: bool,
+    /// Accept inputs that hold no resource and no host evidence (every list `[]`) instead of failing.
+    pub allow_empty: bool,
 }
 
 /// What reading one file gave.
@@ -86,9 +88,15 @@ pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Environment, Error> {
     if !errors.is_empty() {
         return Err(Error::Input(errors));
     }
+    let shown = || {
+        paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     if builder.sources().is_empty() {
-        let shown: Vec<_> = paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(InputError::new(&shown.join(" "), "no recognised input: expected Azure inventory JSON (az CLI, Resource Graph, ARM REST or an exported template) or host evidence folders").into());
+        return Err(InputError::new(&shown(), "no recognised input: expected Azure inventory JSON (az CLI, Resource Graph, ARM REST or an exported template) or host evidence folders").into());
     }
     for folder in folders.into_values() {
         let host = assemble(folder, builder.sources());
@@ -97,7 +105,17 @@ pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Environment, Error> {
     for r in raw {
         azure::add(&mut builder, r)?;
     }
-    Ok(builder.finish())
+    let env = builder.finish();
+    if env.coverage().is_empty() && !opts.allow_empty {
+        return Err(InputError::new(&shown(), nothing_to_audit(env.sources.len())).into());
+    }
+    Ok(env)
+}
+
+/// Recognised inputs that hold nothing rdsaudit audits: what `az ... list` prints for the wrong subscription.
+fn nothing_to_audit(files: usize) -> String {
+    let noun = if files == 1 { "file" } else { "files" };
+    format!("nothing to audit: {files} {noun} read, all empty — did the export target the right subscription?")
 }
 
 fn read_one(path: &Path, named: bool, opts: &Options) -> Result<Read, InputError> {

@@ -5,12 +5,14 @@
 
 mod azure;
 mod build;
+mod coverage;
 mod host;
 mod nps;
 mod roles;
 
 pub use azure::*;
 pub use build::{Builder, UnresolvedRule};
+pub use coverage::{Coverage, InputKind};
 pub use host::*;
 pub use nps::*;
 pub use roles::{Role, RoleSet, ROLE_TAG};

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::Context;
+use super::{Context, CoverageObject};
 use crate::finding::{Finding, Severity, SubjectKind, SuppressionSource};
 use crate::score::Score;
 use crate::source::Origin;
@@ -13,6 +13,7 @@ use crate::source::Origin;
 struct Report<'a> {
     tool: Tool,
     inputs: Vec<Input<'a>>,
+    coverage: CoverageObject<'a>,
     summary: Summary,
     findings: Vec<JsonFinding<'a>>,
     not_evaluated: Vec<NotEvaluated<'a>>,
@@ -134,6 +135,7 @@ pub fn render(ctx: &Context<'_>) -> String {
                 sha256: &s.sha256,
             })
             .collect(),
+        coverage: CoverageObject(&eval.coverage),
         summary: summary(ctx),
         findings: eval.findings.iter().map(|f| finding(ctx, f)).collect(),
         not_evaluated: eval

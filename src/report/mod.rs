@@ -8,8 +8,10 @@ pub mod positions;
 mod sarif;
 mod table;
 
+use serde::ser::{Serialize, Serializer};
+
 use crate::engine::Evaluation;
-use crate::model::Environment;
+use crate::model::{Coverage, Environment};
 use positions::Positions;
 
 pub use diagnostics::render_input_errors;
@@ -52,6 +54,16 @@ impl Context<'_> {
     /// How many findings a suppression covers (they stay listed but cost nothing).
     pub fn suppressed(&self) -> usize {
         self.eval.findings.iter().filter(|f| f.suppression.is_some()).count()
+    }
+}
+
+/// The coverage as one JSON object, each kind under its stable key in report order: the JSON report's
+/// `coverage` and SARIF's `runs[0].properties.coverage` are the same document.
+struct CoverageObject<'a>(&'a Coverage);
+
+impl Serialize for CoverageObject<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(kind, n)| (kind.key(), n)))
     }
 }
 

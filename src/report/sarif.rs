@@ -7,7 +7,7 @@ use std::path::{Component, Path};
 
 use serde::Serialize;
 
-use super::Context;
+use super::{Context, CoverageObject};
 use crate::finding::{Finding, RuleMeta, Severity, Subject, SubjectKind};
 use crate::source::{Origin, Source};
 
@@ -50,6 +50,15 @@ struct Run<'a> {
     results: Vec<SarifResult<'a>>,
     /// Regions count characters (positions.rs), not the UTF-16 units SARIF viewers may otherwise assume.
     column_kind: &'static str,
+    properties: RunProperties<'a>,
+}
+
+/// The run's property bag (SARIF 2.1.0 §3.8: properties of any name; `tags`, reserved for a set of strings, is
+/// not used).
+#[derive(Serialize)]
+struct RunProperties<'a> {
+    /// How many resources of each type and how many hosts were read, as in the JSON report.
+    coverage: CoverageObject<'a>,
 }
 
 #[derive(Serialize)]
@@ -254,6 +263,9 @@ pub fn render(ctx: &Context<'_>) -> String {
             artifacts: ctx.env.sources.iter().map(artifact).collect(),
             results: eval.findings.iter().map(|f| result(ctx, f)).collect(),
             column_kind: "unicodeCodePoints",
+            properties: RunProperties {
+                coverage: CoverageObject(&eval.coverage),
+            },
         }],
     };
     // Serializing plain structs of strings and numbers cannot fail.

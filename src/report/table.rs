@@ -9,6 +9,7 @@ use comfy_table::{Cell, Color, ContentArrangement, Table};
 use super::excerpt::short_subject;
 use super::{diagnostics, Context, WIDTH};
 use crate::finding::Severity;
+use crate::model::Coverage;
 
 const MIN_TERMINAL_WIDTH: u16 = 60;
 
@@ -42,6 +43,7 @@ pub fn render(ctx: &Context<'_>) -> String {
         .map(|(s, n)| format!("{n} {}", s.as_str()))
         .collect();
     let _ = writeln!(out, "Findings: {} ({} suppressed)", counts.join(", "), ctx.suppressed());
+    let _ = writeln!(out, "Read: {}", coverage_line(&eval.coverage));
     if !eval.not_evaluated.is_empty() {
         let mut t = table(ctx, ["Rule", "Subject", "Reason"]);
         for n in &eval.not_evaluated {
@@ -66,6 +68,19 @@ pub fn render(ctx: &Context<'_>) -> String {
         out.push_str(&diagnostics);
     }
     out
+}
+
+/// `3 NSGs (9 rules), 2 VNets (5 subnets), 4 NICs, ..., 5 hosts`: parts in parentheses after their whole.
+fn coverage_line(coverage: &Coverage) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for (kind, n) in coverage.iter() {
+        let text = format!("{n} {}", kind.label(n));
+        match parts.last_mut() {
+            Some(whole) if kind.is_part() => *whole = format!("{whole} ({text})"),
+            _ => parts.push(text),
+        }
+    }
+    parts.join(", ")
 }
 
 fn table<const N: usize>(ctx: &Context<'_>, header: [&str; N]) -> Table {

@@ -105,4 +105,12 @@ mod tests {
         }
         assert!(find("rds003").is_some() && find("RDS999").is_none());
     }
+
+    /// A rule that reads nothing would never be listed when the inputs hold nothing it could judge.
+    #[test]
+    fn every_rule_declares_what_it_reads() {
+        for r in registry() {
+            assert!(!r.meta().reads.is_empty(), "{} declares no input kind", r.meta().id);
+        }
+    }
 }

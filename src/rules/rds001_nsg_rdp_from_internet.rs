@@ -18,6 +18,7 @@ declare_rule!(
         guidance: "You don't need to use network security groups to expose access to RDP on TCP port 3389.",
         help: include_str!("../../rules/RDS001.md"),
         tags: &["network", "nsg", "rdp"],
+        reads: &[crate::model::InputKind::Nsgs, crate::model::InputKind::SecurityRules],
     }
 );
 

@@ -16,6 +16,7 @@ declare_rule!(
                joined to Domain Services.",
         help: include_str!("../../rules/RDS002.md"),
         tags: &["network", "public-ip"],
+        reads: &[crate::model::InputKind::Vms],
     }
 );
 

@@ -22,6 +22,7 @@ declare_rule!(Rds003, RuleMeta {
                expose access to RDP on TCP port 3389.",
     help: include_str!("../../rules/RDS003.md"),
     tags: &["network", "rdp", "path-analysis"],
+    reads: &[crate::model::InputKind::Vms],
 });
 
 fn check(env: &Environment, out: &mut Outcomes) {

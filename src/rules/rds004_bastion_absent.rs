@@ -17,6 +17,7 @@ declare_rule!(
         guidance: "The recommended way to securely connect to your VMs is using Azure Bastion.",
         help: include_str!("../../rules/RDS004.md"),
         tags: &["network", "bastion"],
+        reads: &[crate::model::InputKind::Vms],
     }
 );
 

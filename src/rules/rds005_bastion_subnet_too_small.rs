@@ -16,6 +16,7 @@ declare_rule!(
         guidance: "Azure Bastion prerequisite: the AzureBastionSubnet must be /26 or larger.",
         help: include_str!("../../rules/RDS005.md"),
         tags: &["network", "bastion"],
+        reads: &[crate::model::InputKind::Subnets],
     }
 );
 

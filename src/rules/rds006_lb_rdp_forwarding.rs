@@ -14,6 +14,7 @@ declare_rule!(
         guidance: "You don't need to use network security groups to expose access to RDP on TCP port 3389.",
         help: include_str!("../../rules/RDS006.md"),
         tags: &["network", "load-balancer", "rdp"],
+        reads: &[crate::model::InputKind::LoadBalancers],
     }
 );
 

@@ -15,6 +15,7 @@ declare_rule!(
         guidance: "When you configure RD licensing, set it to Per Device mode, not Per User.",
         help: include_str!("../../rules/RDS010.md"),
         tags: &["host", "licensing"],
+        reads: &[crate::model::InputKind::Hosts],
     }
 );
 

@@ -15,6 +15,7 @@ declare_rule!(
         guidance: "Don't register the NPS server in Active Directory. This step fails in a managed domain.",
         help: include_str!("../../rules/RDS011.md"),
         tags: &["host", "nps"],
+        reads: &[crate::model::InputKind::Hosts],
     }
 );
 

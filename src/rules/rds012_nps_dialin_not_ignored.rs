@@ -15,6 +15,7 @@ declare_rule!(
         guidance: "Also check the box to Ignore user account dial-in properties.",
         help: include_str!("../../rules/RDS012.md"),
         tags: &["host", "nps"],
+        reads: &[crate::model::InputKind::Hosts],
     }
 );
 

@@ -15,6 +15,7 @@ declare_rule!(
         guidance: "If you use Windows Server 2019, run `sc sidtype IAS unrestricted`.",
         help: include_str!("../../rules/RDS013.md"),
         tags: &["host", "nps"],
+        reads: &[crate::model::InputKind::Hosts],
     }
 );
 

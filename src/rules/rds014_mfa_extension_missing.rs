@@ -15,6 +15,7 @@ declare_rule!(
         guidance: "You can optionally integrate the RD environment with Microsoft Entra multifactor authentication.",
         help: include_str!("../../rules/RDS014.md"),
         tags: &["host", "nps", "mfa"],
+        reads: &[crate::model::InputKind::Hosts],
     }
 );
 

@@ -16,6 +16,7 @@ declare_rule!(
         guidance: "Change the Timeout value from the default 3 seconds to a value between 30 and 60 seconds.",
         help: include_str!("../../rules/RDS015.md"),
         tags: &["host", "rd-gateway", "nps", "mfa"],
+        reads: &[crate::model::InputKind::Hosts],
     }
 );
 

@@ -15,6 +15,7 @@ declare_rule!(Rds016, RuleMeta {
         "Integrate your Remote Desktop Gateway with Microsoft Entra multifactor authentication using the NPS extension.",
     help: include_str!("../../rules/RDS016.md"),
     tags: &["host", "rd-gateway", "nps", "mfa"],
+    reads: &[crate::model::InputKind::Hosts],
 });
 
 fn check(env: &Environment, out: &mut Outcomes) {

@@ -15,6 +15,7 @@ declare_rule!(
         guidance: "Users must be registered to use Microsoft Entra multifactor authentication.",
         help: include_str!("../../rules/RDS017.md"),
         tags: &["host", "nps", "mfa"],
+        reads: &[crate::model::InputKind::Hosts],
     }
 );
 

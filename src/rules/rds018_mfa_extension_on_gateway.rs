@@ -15,6 +15,7 @@ declare_rule!(
         guidance: "Create an NPS Server and install the extension (on a separate VM, NPSVM01).",
         help: include_str!("../../rules/RDS018.md"),
         tags: &["host", "rd-gateway", "mfa"],
+        reads: &[crate::model::InputKind::Hosts],
     }
 );
 

@@ -15,6 +15,7 @@ declare_rule!(
         guidance: "Windows Server 2016 or Windows Server 2019.",
         help: include_str!("../../rules/RDS020.md"),
         tags: &["host", "os"],
+        reads: &[crate::model::InputKind::Hosts],
     }
 );
 

@@ -16,6 +16,7 @@ declare_rule!(
         guidance: "Deployed into a workloads subnet of your Domain Services virtual network.",
         help: include_str!("../../rules/RDS021.md"),
         tags: &["network", "domain-services"],
+        reads: &[crate::model::InputKind::Vms],
     }
 );
 

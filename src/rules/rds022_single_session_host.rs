@@ -14,6 +14,7 @@ declare_rule!(
         guidance: "For redundancy and high availability, you can add and load balance hosts later.",
         help: include_str!("../../rules/RDS022.md"),
         tags: &["availability"],
+        reads: &[crate::model::InputKind::Hosts, crate::model::InputKind::Vms],
     }
 );
 
