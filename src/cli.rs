@@ -12,6 +12,7 @@ use crate::error::{Error, Exit};
 use crate::finding::Severity;
 use crate::ingest::{self, Options};
 use crate::report::positions::Positions;
+use crate::report::terminal::inert;
 use crate::report::{render, Context, Format};
 use crate::rules::{find, registry};
 
@@ -174,7 +175,7 @@ fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<Exit, Error> {
     )?;
     let eval = evaluate(&mut env, &config, &today_utc());
     for w in env.warnings.iter().chain(&eval.warnings) {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", inert(w));
     }
     let positions = Positions::resolve(&env, &eval);
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();

@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use rdsaudit::error::Error;
+use rdsaudit::report::terminal::inert;
 
 fn main() -> ExitCode {
     let exit = match rdsaudit::cli::run(std::env::args_os()) {
@@ -14,7 +15,7 @@ fn main() -> ExitCode {
                     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
                     eprint!("{}", rdsaudit::report::render_input_errors(errors, color));
                 }
-                other => eprintln!("error: {other}"),
+                other => eprintln!("error: {}", inert(&other.to_string())),
             }
             e.exit()
         }

@@ -123,7 +123,16 @@ fn ingest_reads_into_the_model_and_nothing_downstream() {
 /// the shared `Context` and `WIDTH` of `report/mod.rs`, which declares them all).
 #[test]
 fn report_has_no_internal_circle() {
-    let order = ["excerpt", "positions", "diagnostics", "table", "json", "sarif", "mod"];
+    let order = [
+        "terminal",
+        "excerpt",
+        "positions",
+        "diagnostics",
+        "table",
+        "json",
+        "sarif",
+        "mod",
+    ];
     for (i, name) in order.iter().enumerate() {
         let text = std::fs::read_to_string(src().join("report").join(format!("{name}.rs"))).unwrap();
         let used: BTreeSet<String> = used_after(&text, "super::")

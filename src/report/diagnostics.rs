@@ -7,6 +7,7 @@ use std::fmt;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
 use super::excerpt::{self, short_subject, Snippet};
+use super::terminal::{inert, shown};
 use super::{Context, WIDTH};
 use crate::error::InputError;
 use crate::finding::{Finding, Severity};
@@ -54,13 +55,13 @@ struct Report {
 
 impl Report {
     fn finding(ctx: &Context<'_>, f: &Finding) -> Self {
-        let mut help = format!("subject: {}", f.subject.id);
+        let mut help = format!("subject: {}", shown(&f.subject.id));
         for e in &f.evidence {
-            help.push_str(&format!("\n{}: {}", e.label, e.value));
+            help.push_str(&format!("\n{}: {}", e.label, shown(&e.value)));
         }
         help.push_str(&format!("\nguidance: {}", f.rule.guidance));
         Self {
-            message: format!("{}: {}", f.severity.as_str(), f.message),
+            message: format!("{}: {}", f.severity.as_str(), shown(&f.message)),
             code: Some(f.rule.id),
             severity: match f.severity {
                 Severity::Critical | Severity::High => miette::Severity::Error,
@@ -88,7 +89,7 @@ impl Report {
             _ => None,
         };
         Self {
-            message: e.to_string(),
+            message: inert(&e.to_string()).into_owned(),
             code: None,
             severity: miette::Severity::Error,
             help: None,
@@ -138,6 +139,6 @@ fn finding_snippet(ctx: &Context<'_>, origin: &Origin, label: &str) -> Option<(S
         region.span.clone(),
         &source.secrets,
         (region.start_line, region.start_column),
-        Some(label.to_string()),
+        Some(shown(label).into_owned()),
     ))
 }

@@ -8,6 +8,8 @@ use std::ops::Range;
 
 use miette::{LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
+use super::terminal::{inert, inert_source};
+
 /// About two lines of a terminal: enough context around a span without flooding it.
 const WINDOW_CHARS: usize = 160;
 /// Context kept before a long span, so that the key of a JSON value stays visible.
@@ -98,7 +100,7 @@ pub fn snippet(
 ) -> (Snippet, LabeledSpan) {
     let (text, span) = excerpt(text, span, secrets);
     let snippet = Snippet {
-        name: name.to_string(),
+        name: inert(name).into_owned(),
         text,
         line: line.saturating_sub(1),
         column: column.saturating_sub(1),
@@ -118,7 +120,8 @@ fn excerpt(text: &str, span: Range<usize>, secrets: &[Range<usize>]) -> (String,
     let end = ceil_char(text, span.end.clamp(start, line_end));
     let (from, to) = window(text, line_start..line_end, start..end);
     let end = end.min(to);
-    let piece = |r: Range<usize>| redact(&text[r.clone()], &relative(secrets, &r)).into_owned();
+    // Redacted first (spans are byte ranges of the original), then made inert for the terminal.
+    let piece = |r: Range<usize>| inert_source(&redact(&text[r.clone()], &relative(secrets, &r))).into_owned();
     let mut out = String::new();
     if from > line_start {
         out.push_str(ELLIPSIS);

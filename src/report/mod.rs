@@ -7,6 +7,7 @@ mod json;
 pub mod positions;
 mod sarif;
 mod table;
+pub mod terminal;
 
 use serde::ser::{Serialize, Serializer};
 

@@ -101,6 +101,29 @@ impl<'a> From<&'a str> for Text<'a> {
     }
 }
 
+impl<'a> Text<'a> {
+    /// A `message.text` holding input text: brackets are escaped (SARIF 2.1.0 §3.11.6, embedded links), so
+    /// that a resource named `[Click to fix](https://...)` is shown as written, never rendered as a link.
+    fn message(text: impl Into<Cow<'a, str>>) -> Self {
+        let text = text.into();
+        if !text.contains(['[', ']']) {
+            return Self { text };
+        }
+        let mut out = String::with_capacity(text.len() + 8);
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '[' | ']' => out.push('\\'),
+                // A backslash right before a bracket would escape the escape: double it.
+                '\\' if matches!(chars.peek(), Some('[' | ']')) => out.push('\\'),
+                _ => {}
+            }
+            out.push(c);
+        }
+        Self { text: Cow::Owned(out) }
+    }
+}
+
 #[derive(Serialize)]
 struct Help {
     text: &'static str,
@@ -314,7 +337,7 @@ fn result<'a>(ctx: &Context<'a>, f: &'a Finding) -> SarifResult<'a> {
         rule_id: f.rule.id,
         rule_index: rule_index(ctx, f.rule),
         level: level(f.severity),
-        message: f.message.as_str().into(),
+        message: Text::message(f.message.as_str()),
         locations,
         partial_fingerprints: Fingerprints { v1: f.fingerprint() },
         suppressions: f
@@ -345,16 +368,14 @@ fn notifications<'a>(ctx: &'a Context<'a>) -> Vec<Notification<'a>> {
             index: rule_index(ctx, n.rule),
         }),
         level: "note",
-        message: Text {
-            text: Cow::Owned(format!("not evaluated for {}: {}", n.subject.id, n.reason)),
-        },
+        message: Text::message(format!("not evaluated for {}: {}", n.subject.id, n.reason)),
         locations: n.origin.iter().map(|o| location(ctx, o, &n.subject)).collect(),
     });
     let warnings = ctx.warnings().map(|w| Notification {
         descriptor: None,
         associated_rule: None,
         level: "warning",
-        message: w.into(),
+        message: Text::message(w),
         locations: Vec::new(),
     });
     not_evaluated.chain(warnings).collect()
@@ -437,6 +458,17 @@ fn percent_encode(path: &str, keep_colon: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn brackets_in_messages_are_escaped() {
+        assert_eq!(Text::message("plain").text, "plain");
+        assert_eq!(
+            Text::message("NSG '[Click to fix](https://x.example)' allows").text,
+            "NSG '\\[Click to fix\\](https://x.example)' allows"
+        );
+        assert_eq!(Text::message("a\\[b").text, "a\\\\\\[b");
+        assert_eq!(Text::message("a\\b").text, "a\\b");
+    }
 
     #[test]
     fn severities_map_to_levels_and_security_severity() {

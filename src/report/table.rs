@@ -7,6 +7,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 
 use super::excerpt::short_subject;
+use super::terminal::shown;
 use super::{diagnostics, Context, WIDTH};
 use crate::finding::Severity;
 use crate::model::Coverage;
@@ -28,8 +29,8 @@ pub fn render(ctx: &Context<'_>) -> String {
             t.add_row(vec![
                 Cell::new(f.rule.id),
                 severity_cell(ctx, f.severity),
-                Cell::new(short_subject(&f.subject.id)),
-                Cell::new(message),
+                Cell::new(shown(short_subject(&f.subject.id))),
+                Cell::new(shown(&message)),
             ]);
         }
         let _ = writeln!(out, "{t}");
@@ -47,7 +48,7 @@ pub fn render(ctx: &Context<'_>) -> String {
     if !eval.not_evaluated.is_empty() {
         let mut t = table(ctx, ["Rule", "Subject", "Reason"]);
         for n in &eval.not_evaluated {
-            t.add_row(vec![n.rule.id, short_subject(&n.subject.id), &n.reason]);
+            t.add_row(vec![n.rule.id, &shown(short_subject(&n.subject.id)), &shown(&n.reason)]);
         }
         let _ = writeln!(
             out,
@@ -59,7 +60,7 @@ pub fn render(ctx: &Context<'_>) -> String {
     if !warnings.is_empty() {
         out.push_str("\nWarnings:\n");
         for w in warnings {
-            let _ = writeln!(out, "  - {w}");
+            let _ = writeln!(out, "  - {}", shown(w));
         }
     }
     let diagnostics = diagnostics::render(ctx);
