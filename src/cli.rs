@@ -118,7 +118,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Exit, Error> {
             ))),
         },
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "rdsaudit", &mut stdout);
+            // Generated in memory: clap_complete panics on a write error, and `| head` closes the pipe early.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "rdsaudit", &mut script);
+            let _ = stdout.write_all(&script);
             Ok(Exit::Pass)
         }
     }
@@ -165,6 +168,7 @@ fn pair_outputs(args: &ScanArgs, m: &ArgMatches) -> Result<Vec<Output>, Error> {
 }
 
 fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<Exit, Error> {
+    guard_outputs(&args.paths, outputs)?;
     let config = Config::discover(args.config.as_deref())?;
     let mut env = ingest::load(
         &args.paths,
@@ -214,17 +218,58 @@ fn gate_fails(eval: &Evaluation, fail_on: FailOn, min_score: Option<u32>) -> boo
     by_severity || min_score.is_some_and(|m| eval.scores.environment.value < m)
 }
 
-/// Write to a temporary file beside the target, then rename: a reader never sees half a report.
+/// Refuse, before anything is read or written, an `--output` that is a folder, an input file, or a file
+/// inside an input folder: a report must never replace the export it came from.
+fn guard_outputs(inputs: &[PathBuf], outputs: &[Output]) -> Result<(), Error> {
+    let inputs: Vec<PathBuf> = inputs.iter().filter_map(|p| p.canonicalize().ok()).collect();
+    for path in outputs.iter().filter_map(|o| o.path.as_deref()) {
+        if path.is_dir() {
+            return Err(Error::Usage(format!(
+                "--output {} is a folder; name a file",
+                path.display()
+            )));
+        }
+        let Some(target) = resolved(path) else { continue };
+        if let Some(input) = inputs
+            .iter()
+            .find(|i| target == **i || (i.is_dir() && target.starts_with(i)))
+        {
+            return Err(Error::Usage(format!(
+                "--output {} would write into the input {}; write the report elsewhere",
+                path.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The absolute path a file is or would be at (its folder resolved, links followed).
+fn resolved(path: &Path) -> Option<PathBuf> {
+    if let Ok(p) = path.canonicalize() {
+        return Some(p);
+    }
+    let dir = parent_dir(path).canonicalize().ok()?;
+    Some(dir.join(path.file_name()?))
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Write to a temporary file beside the target, then rename: a reader never sees half a report. The file
+/// gets the usual permissions (0666 less the umask), not a temporary file's 0600.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let err = |source| Error::Output {
         path: path.display().to_string(),
         source,
     };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(parent_dir(path)).map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())

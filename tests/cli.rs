@@ -423,3 +423,78 @@ fn input_error_snippets_never_show_a_secret() {
                 .and(contains("CANARY").not()),
         );
 }
+
+#[test]
+fn an_output_that_would_replace_an_input_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv");
+    std::fs::create_dir(&inv).unwrap();
+    let nsgs = write(&inv, "nsgs.json", &nsg_list(r#""destinationPortRange": "3389""#));
+    let before = std::fs::read(&nsgs).unwrap();
+    for output in [nsgs.clone(), inv.join("report.json"), inv.clone()] {
+        rdsaudit()
+            .arg("scan")
+            .arg(&inv)
+            .args(["--format", "json", "--output"])
+            .arg(&output)
+            .assert()
+            .code(2)
+            .stderr(contains("--output"));
+    }
+    assert_eq!(std::fs::read(&nsgs).unwrap(), before, "the input is untouched");
+    assert!(!inv.join("report.json").exists());
+    // The same file named through another path is caught too.
+    rdsaudit()
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            "inv/nsgs.json",
+            "--format",
+            "json",
+            "--output",
+            "./inv/../inv/nsgs.json",
+        ])
+        .assert()
+        .code(2);
+}
+
+#[cfg(unix)]
+#[test]
+fn reports_get_the_usual_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let nsgs = write(dir.path(), "nsgs.json", &nsg_list(r#""destinationPortRange": "22""#));
+    let report = dir.path().join("out").join("report.json");
+    std::fs::create_dir(report.parent().unwrap()).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("rdsaudit");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"umask 022; exec "$0" scan "$1" --format json --output "$2""#)
+        .arg(&bin)
+        .arg(&nsgs)
+        .arg(&report)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let mode = std::fs::metadata(&report).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let bin = assert_cmd::cargo::cargo_bin("rdsaudit");
+    for command in ["completions bash", "rules", "explain RDS003"] {
+        // Several runs: whether the reader is gone before the first write is a matter of timing.
+        for _ in 0..5 {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!(r#""$0" {command} | head -c 1 > /dev/null"#))
+                .arg(&bin)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!stderr.contains("panicked"), "{command}: {stderr}");
+        }
+    }
+}

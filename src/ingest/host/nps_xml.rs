@@ -216,25 +216,39 @@ fn is_secret(name: &str) -> bool {
     name.to_ascii_lowercase().contains("secret")
 }
 
+/// Secret values: the content and every attribute value of an element whose tag or `name` attribute says
+/// secret (`<Shared_Secret>`, `<Property name="Shared_Secret" value="...">`), any attribute whose name
+/// says secret, and the whole text of every comment and processing instruction (a secret pasted there
+/// cannot be told apart, and nothing the rules read lives there).
 fn exact_secret_spans(doc: &Document) -> Vec<Range<usize>> {
     let mut out = Vec::new();
-    for node in doc.descendants().filter(Node::is_element) {
-        if is_secret(node.tag_name().name()) {
+    for node in doc.descendants() {
+        let r = node.range();
+        if node.is_comment() {
+            out.push(r.start + "<!--".len()..r.end - "-->".len());
+        } else if node.is_pi() {
+            out.push(r.start + "<?".len()..r.end - "?>".len());
+        }
+        if !node.is_element() {
+            continue;
+        }
+        let named_secret = node.attribute("name").is_some_and(is_secret);
+        if is_secret(node.tag_name().name()) || named_secret {
             if let (Some(first), Some(last)) = (node.first_child(), node.last_child()) {
                 out.push(first.range().start..last.range().end);
             }
         }
         out.extend(
             node.attributes()
-                .filter(|a| is_secret(a.name()))
+                .filter(|a| is_secret(a.name()) || (named_secret && a.name() != "name"))
                 .map(|a| a.range_value()),
         );
     }
     out
 }
 
-/// A tag-level scan that needs no well-formedness: an unterminated secret runs to the end of
-/// the text, so over-redaction is the failure mode, never a leak.
+/// A tag-level scan that needs no well-formedness: an unterminated secret, comment or processing
+/// instruction runs to the end of the text, so over-redaction is the failure mode, never a leak.
 fn lenient_secret_spans(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
@@ -242,6 +256,14 @@ fn lenient_secret_spans(text: &str) -> Vec<Range<usize>> {
     while let Some(lt) = text[at..].find('<').map(|p| p + at) {
         let name_start = lt + 1;
         at = name_start;
+        for (open, close) in [("<!--", "-->"), ("<?", "?>")] {
+            if text[lt..].starts_with(open) {
+                let from = lt + open.len();
+                let to = text[from..].find(close).map_or(text.len(), |p| p + from);
+                out.push(from..to);
+                at = (to + close.len()).min(text.len());
+            }
+        }
         if matches!(bytes.get(name_start), Some(b'/' | b'!' | b'?')) {
             continue;
         }
@@ -249,6 +271,8 @@ fn lenient_secret_spans(text: &str) -> Vec<Range<usize>> {
             .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
             .map_or(text.len(), |p| p + name_start);
         let (mut i, mut attr_from, mut tag_end) = (name_end, name_end, None);
+        // Attribute values of this tag, and whether its `name` attribute says secret.
+        let (mut values, mut named_secret) = (Vec::new(), false);
         while i < bytes.len() {
             match bytes[i] {
                 b'>' => {
@@ -259,8 +283,11 @@ fn lenient_secret_spans(text: &str) -> Vec<Range<usize>> {
                     let v_start = i + 1;
                     let v_end = text[v_start..].find(q as char).map_or(text.len(), |p| p + v_start);
                     let attr = text[attr_from..i].trim_end().trim_end_matches('=');
-                    if is_secret(attr.split_whitespace().last().unwrap_or("")) {
-                        out.push(v_start..v_end);
+                    let attr = attr.split_whitespace().last().unwrap_or("");
+                    if attr == "name" {
+                        named_secret |= is_secret(&text[v_start..v_end]);
+                    } else {
+                        values.push((is_secret(attr), v_start..v_end));
                     }
                     i = v_end + 1;
                     attr_from = i.min(text.len());
@@ -268,10 +295,16 @@ fn lenient_secret_spans(text: &str) -> Vec<Range<usize>> {
                 _ => i += 1,
             }
         }
+        out.extend(
+            values
+                .into_iter()
+                .filter(|(secret, _)| *secret || named_secret)
+                .map(|(_, r)| r),
+        );
         let Some(tag_end) = tag_end else { break };
         at = tag_end;
         let self_closing = bytes[tag_end - 2] == b'/';
-        if !self_closing && is_secret(&text[name_start..name_end]) {
+        if !self_closing && (named_secret || is_secret(&text[name_start..name_end])) {
             let content_end = text[tag_end..].find("</").map_or(text.len(), |p| p + tag_end);
             if content_end > tag_end {
                 out.push(tag_end..content_end);

@@ -151,3 +151,24 @@ fn secret_on_the_same_line_as_timeout() {
     assert!(secret_spans("<Shared_Secret></Shared_Secret><Shared_Secret/>").is_empty());
     assert!(secret_spans("<a><Shared_Secret/>").is_empty());
 }
+
+#[test]
+fn secrets_in_comments_instructions_and_named_properties() {
+    let body = "<Properties><!-- Shared_Secret was c0mment-s3cret --><?note pi-s3cret?>\
+                <Property name=\"Shared_Secret\" value=\"named-s3cret\">inner-s3cret</Property>\
+                <Property name=\"Timeout\" value=\"30\"/></Properties>";
+    for text in [format!("<Root>{body}</Root>"), format!("<Root>{body}")] {
+        // Well-formed (exact) and truncated (lenient) exports give the same redactions.
+        let values: Vec<_> = secret_spans(&text).into_iter().map(|r| text[r].to_owned()).collect();
+        assert_eq!(
+            values,
+            [
+                " Shared_Secret was c0mment-s3cret ",
+                "note pi-s3cret",
+                "named-s3cret",
+                "inner-s3cret"
+            ],
+            "{text}"
+        );
+    }
+}
