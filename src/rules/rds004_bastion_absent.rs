@@ -108,10 +108,13 @@ fn served(env: &Environment, vnet: &Key) -> Served {
         .collect();
     let mut unresolved = Vec::new();
     for b in env.bastions.values() {
-        let refs = b.subnets.iter().chain(b.vnet.iter());
-        for r in refs {
+        // A subnet Bastion serves its VNet and the peered ones; a Developer-SKU Bastion (no subnet) serves
+        // only the VNet it names, since peering is not supported for that SKU.
+        let subnets = b.subnets.iter().map(|r| (r, bastion_subnets.as_slice()));
+        let developer = b.vnet.iter().map(|r| (r, std::slice::from_ref(vnet)));
+        for (r, serves) in subnets.chain(developer) {
             match r.key() {
-                Some(k) if bastion_subnets.contains(&k) || candidates.contains(&k) => return Served::Yes,
+                Some(k) if serves.contains(&k) => return Served::Yes,
                 Some(_) => {}
                 None => unresolved.push(format!("Bastion '{}' references {}", b.meta.name, r.describe())),
             }
