@@ -1,11 +1,15 @@
 //! RDS001: an inbound Allow rule opens 3389 to the internet and earlier Deny rules do not close it.
 
+use std::collections::BTreeSet;
+
+use ipnet::IpNet;
 use rayon::prelude::*;
 
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, NotEvaluated, Severity, Subject};
-use crate::model::{Environment, Nsg};
-use crate::net::nsg::unshadowed_exposure;
+use crate::model::{Environment, Nsg, SecurityRule};
+use crate::net::addresses::AddressSpec;
+use crate::net::nsg::{unshadowed_exposure, Access};
 use crate::net::RDP_PORT;
 
 declare_rule!(
@@ -57,17 +61,28 @@ fn check_nsg(nsg: &Nsg) -> Vec<Finding> {
             .iter()
             .map(|(t, set)| format!("{t} from {}", set.describe()))
             .collect();
+        let what = format!(
+            "NSG '{}' rule '{}' (priority {}) allows RDP port {RDP_PORT} from the internet: {}",
+            nsg.meta.name,
+            rule.name,
+            rule.spec.priority,
+            open.join("; ")
+        );
+        let legacy = is_legacy_allow_rd(rule);
+        let message = if legacy {
+            format!(
+                "{what}. It is the legacy AllowRD rule that earlier Domain Services scripts created with explicit \
+                 Microsoft support prefixes: replace the prefixes with the CorpNetSaw service tag (or set the rule \
+                 to Deny until support needs it)"
+            )
+        } else {
+            what
+        };
         let mut f = Finding::new(
             &META,
             Subject::resource(format!("{}/securityRules/{}", nsg.meta.id, rule.name)),
             fields.child(rule.source_field),
-            format!(
-                "NSG '{}' rule '{}' (priority {}) allows RDP port {RDP_PORT} from the internet: {}",
-                nsg.meta.name,
-                rule.name,
-                rule.spec.priority,
-                open.join("; ")
-            ),
+            message,
         )
         .evidence("nsg", &nsg.meta.id, Some(nsg.meta.origin.clone()))
         .evidence(
@@ -86,7 +101,36 @@ fn check_nsg(nsg: &Nsg) -> Vec<Finding> {
                 deny.origin.clone(),
             );
         }
+        if legacy {
+            f.severity = Severity::Low;
+        }
         found.push(f);
     }
     found
+}
+
+/// The sources Microsoft's earlier Domain Services scripts gave the `AllowRD` rule instead of `CorpNetSaw`.
+const LEGACY_ALLOW_RD_SOURCES: [&str; 6] = [
+    "207.68.190.32/27",
+    "13.106.78.32/27",
+    "10.254.32.0/20",
+    "10.97.136.0/22",
+    "13.106.174.32/27",
+    "13.106.4.96/27",
+];
+
+/// Whether a rule is the legacy Domain Services support rule: an Allow named `AllowRD` (any case) whose
+/// sources are exactly [`LEGACY_ALLOW_RD_SOURCES`], in any order.
+fn is_legacy_allow_rd(rule: &SecurityRule) -> bool {
+    let prefixes: Option<BTreeSet<IpNet>> = rule
+        .spec
+        .sources
+        .iter()
+        .map(|s| match s {
+            AddressSpec::Prefix(net) => Some(*net),
+            _ => None,
+        })
+        .collect();
+    let legacy: BTreeSet<IpNet> = LEGACY_ALLOW_RD_SOURCES.iter().filter_map(|p| p.parse().ok()).collect();
+    rule.name.eq_ignore_ascii_case("AllowRD") && rule.spec.access == Access::Allow && prefixes == Some(legacy)
 }
