@@ -113,17 +113,21 @@ impl PublicIp {
 pub struct Vm {
     pub meta: Meta,
     pub computer_name: Option<String>,
-    /// `Windows` / `Linux` from the OS disk, else from the OS profile's configuration block.
-    pub os_type: Option<String>,
+    /// From the OS profile, the OS disk or the marketplace image; `Unknown` when none of them says.
+    pub os: Os,
     pub nics: Vec<Ref>,
 }
 
+/// A VM's operating system as far as its definition tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Os {
+    Windows,
+    /// Linux, or anything else that is known not to be Windows.
+    Other,
+    Unknown,
+}
+
 impl Vm {
-    pub fn is_windows(&self) -> bool {
-        self.os_type
-            .as_deref()
-            .is_some_and(|t| t.eq_ignore_ascii_case("windows"))
-    }
 
     /// The computer name the host evidence uses: `osProfile.computerName`, else the VM name.
     pub fn host_name(&self) -> &str {

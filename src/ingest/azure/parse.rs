@@ -326,33 +326,16 @@ pub fn bastion(n: Node<'_>, id: &str) -> Bastion {
 pub fn vm(n: Node<'_>, id: &str) -> Vm {
     let props = n.props();
     let p = props.node();
-    let os_profile = p.get("osProfile");
-    let storage = p.get("storageProfile");
-    let storage = storage.as_ref().map(Owned::node);
-    let os_disk = storage.and_then(|s| s.get("osDisk"));
-    let os_type = os_disk
-        .as_ref()
-        .and_then(|d| d.node().str("osType"))
-        .map(str::to_string)
-        .or_else(|| {
-            let profile = os_profile.as_ref()?.node();
-            if profile.get("windowsConfiguration").is_some() {
-                Some("Windows".to_string())
-            } else {
-                profile.get("linuxConfiguration").map(|_| "Linux".to_string())
-            }
-        });
     let nics = p
         .get("networkProfile")
         .map(|np| np.node().references("networkInterfaces"))
         .unwrap_or_default();
     Vm {
         meta: meta(n, id),
-        computer_name: os_profile
-            .as_ref()
-            .and_then(|o| o.node().str("computerName"))
-            .map(str::to_string),
-        os_type,
+        computer_name: p
+            .get("osProfile")
+            .and_then(|o| o.node().str("computerName").map(str::to_string)),
+        os: super::os::vm_os(p),
         nics,
     }
 }
