@@ -128,7 +128,6 @@ pub enum Os {
 }
 
 impl Vm {
-
     /// The computer name the host evidence uses: `osProfile.computerName`, else the VM name.
     pub fn host_name(&self) -> &str {
         self.computer_name.as_deref().unwrap_or(&self.meta.name)

@@ -29,33 +29,51 @@ fn check(env: &Environment, out: &mut Outcomes) {
     out.findings.extend(
         env.nsgs
             .par_iter()
-            .flat_map_iter(|(_, nsg)| check_nsg(nsg))
+            .flat_map_iter(|(_, nsg)| (0..nsg.rules.len()).filter_map(|i| judge(nsg, &nsg.rules, i)))
             .collect::<Vec<_>>(),
     );
-    out.not_evaluated.extend(env.unresolved_rules.iter().map(|u| {
-        let subject = env
-            .nsgs
-            .get(&u.nsg)
-            .map_or_else(|| u.nsg.as_str().to_string(), |n| n.meta.id.clone());
-        NotEvaluated::new(
+    for u in &env.unresolved_rules {
+        // A known field (a Deny, outbound, no internet source, another port, ICMP) already decides it.
+        if !u.known.could_admit_internet(RDP_PORT) {
+            continue;
+        }
+        let nsg = env.nsgs.get(&u.nsg);
+        // Only the destination is unknown, which RDS001 does not consider: judge the rule among its NSG's.
+        if let (Some(nsg), Some(spec)) = (nsg, u.known.without_destinations()) {
+            let mut rules = nsg.rules.clone();
+            rules.push(SecurityRule {
+                name: u.name.clone(),
+                spec,
+                default: false,
+                origin: Some(u.origin.clone()),
+                fields: Some(u.fields.clone()),
+                source_field: u.source_field,
+            });
+            out.findings.extend(judge(nsg, &rules, rules.len() - 1));
+            continue;
+        }
+        let subject = nsg.map_or_else(|| u.nsg.as_str().to_string(), |n| n.meta.id.clone());
+        out.not_evaluated.push(NotEvaluated::new(
             &META,
             Subject::resource(format!("{subject}/securityRules/{}", u.name)),
-            format!("the exported template leaves {} unresolved", u.reason),
-            Some(u.origin.clone()),
-        )
-    }));
+            format!(
+                "rule '{}' could allow RDP port {RDP_PORT} from the internet, but the template leaves {} unresolved",
+                u.name,
+                u.describe_unknown()
+            ),
+            Some(u.unknown_origin()),
+        ));
+    }
 }
 
-fn check_nsg(nsg: &Nsg) -> Vec<Finding> {
-    let mut found = Vec::new();
-    for (i, rule) in nsg.rules.iter().enumerate() {
-        let Some(exposure) = unshadowed_exposure(&nsg.rules, i, RDP_PORT) else {
-            continue;
-        };
-        // Only user rules can open 3389 from the internet; a default rule always has an origin in that case.
-        let (Some(origin), Some(fields)) = (&rule.origin, &rule.fields) else {
-            continue;
-        };
+/// The finding for `rules[i]` of `nsg` (its own rules, or those plus one being judged), if it exposes 3389.
+fn judge(nsg: &Nsg, rules: &[SecurityRule], i: usize) -> Option<Finding> {
+    let rule = &rules[i];
+    let exposure = unshadowed_exposure(rules, i, RDP_PORT)?;
+    // Only user rules can open 3389 from the internet; a default rule always has an origin in that case.
+    let (Some(origin), Some(fields)) = (&rule.origin, &rule.fields) else {
+        return None;
+    };
         let open: Vec<String> = exposure
             .open
             .iter()
@@ -94,7 +112,7 @@ fn check_nsg(nsg: &Nsg) -> Vec<Finding> {
             f = f.evidence("open", format!("{} from {}", t.0, t.1.describe()), None);
         }
         for &d in &exposure.shadowed_by {
-            let deny = &nsg.rules[d];
+            let deny = &rules[d];
             f = f.evidence(
                 "partly denied by",
                 format!("{} (priority {})", deny.name, deny.spec.priority),
@@ -104,9 +122,7 @@ fn check_nsg(nsg: &Nsg) -> Vec<Finding> {
         if legacy {
             f.severity = Severity::Low;
         }
-        found.push(f);
-    }
-    found
+        Some(f)
 }
 
 /// The sources Microsoft's earlier Domain Services scripts gave the `AllowRD` rule instead of `CorpNetSaw`.
