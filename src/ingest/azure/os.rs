@@ -93,8 +93,14 @@ mod tests {
     fn the_profile_or_the_disk_names_the_os() {
         assert_eq!(os(json!({"osProfile": {"windowsConfiguration": {}}})), Os::Windows);
         assert_eq!(os(json!({"osProfile": {"linuxConfiguration": {}}})), Os::Other);
-        assert_eq!(os(json!({"storageProfile": {"osDisk": {"osType": "windows"}}})), Os::Windows);
-        assert_eq!(os(json!({"storageProfile": {"osDisk": {"osType": "Linux"}}})), Os::Other);
+        assert_eq!(
+            os(json!({"storageProfile": {"osDisk": {"osType": "windows"}}})),
+            Os::Windows
+        );
+        assert_eq!(
+            os(json!({"storageProfile": {"osDisk": {"osType": "Linux"}}})),
+            Os::Other
+        );
     }
 
     #[test]
@@ -109,7 +115,10 @@ mod tests {
         ] {
             assert_eq!(os(image_ref(publisher, offer)), Os::Windows, "{publisher} {offer}");
         }
-        for (publisher, offer) in [("Canonical", "ubuntu-24_04-lts"), ("MicrosoftSQLServer", "sql2019-rhel8")] {
+        for (publisher, offer) in [
+            ("Canonical", "ubuntu-24_04-lts"),
+            ("MicrosoftSQLServer", "sql2019-rhel8"),
+        ] {
             assert_eq!(os(image_ref(publisher, offer)), Os::Other, "{publisher} {offer}");
         }
         for (publisher, offer) in [("MicrosoftSQLServer", "sql2019-custom"), ("contoso", "golden-image")] {
