@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::{Key, Meta, Ref};
+use super::{Key, Meta, Ref, UnknownValue};
 use crate::net::nsg::RuleSpec;
 use crate::source::Origin;
 
@@ -166,19 +166,22 @@ impl LoadBalancer {
     }
 
     /// Whether a rule forwards RDP from the internet: a public frontend, a backend port covering 3389
-    /// (0 is HA ports) and a protocol carrying TCP or UDP.
-    pub fn forwards_rdp(&self, rule: &LbRule) -> bool {
-        rule.protocol.transports().next().is_some()
-            && crate::net::ports::lb_backend_port_covers(rule.backend_port, crate::net::RDP_PORT)
-            && self.rule_is_public(rule)
+    /// (0 is HA ports) and a protocol carrying TCP or UDP. `Err`: a public rule carrying TCP or UDP whose
+    /// backend port the input leaves unresolved.
+    pub fn forwards_rdp<'r>(&self, rule: &'r LbRule) -> Result<bool, &'r UnknownValue> {
+        if rule.protocol.transports().next().is_none() || !self.rule_is_public(rule) {
+            return Ok(false);
+        }
+        let port = rule.backend_port.as_ref()?;
+        Ok(crate::net::ports::lb_backend_port_covers(*port, crate::net::RDP_PORT))
     }
 
     /// `load balancer lb inboundNatRules r (Tcp 50001 -> 3389)`, for messages and evidence.
     pub fn describe_rule(&self, rule: &LbRule) -> String {
-        let backend = if rule.backend_port == 0 {
-            "every port".to_string()
-        } else {
-            rule.backend_port.to_string()
+        let backend = match &rule.backend_port {
+            Ok(0) => "every port".to_string(),
+            Ok(port) => port.to_string(),
+            Err(unknown) => unknown.expression.clone(),
         };
         format!(
             "load balancer {} {} {} ({} {} -> {backend})",
@@ -243,7 +246,8 @@ pub struct LbRule {
     pub name: String,
     pub protocol: crate::net::protocol::Protocol,
     pub frontend_port: Option<String>,
-    pub backend_port: u32,
+    /// `Err` when the input leaves it unresolved (an ARM template parameter without a value).
+    pub backend_port: Result<u32, UnknownValue>,
     pub frontends: Vec<Ref>,
     /// NAT rule target (`backendIPConfiguration`) or the rule's backend pool(s).
     pub backend_ip_config: Option<Ref>,

@@ -141,7 +141,7 @@ pub fn security_rule(rule: Node<'_>, default: bool, nsg: &Key) -> Parsed<RuleRea
 
 /// The unresolved template values of one field: the field itself, or elements of its list (an application
 /// security group reference whose `id` is unresolved included).
-fn unresolved_in(p: Node<'_>, key: &str) -> Vec<UnknownValue> {
+pub fn unresolved_in(p: Node<'_>, key: &str) -> Vec<UnknownValue> {
     let Some(field) = p.get(key) else {
         return Vec::new();
     };
