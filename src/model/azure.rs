@@ -2,7 +2,7 @@
 
 use ipnet::IpNet;
 
-use super::{Key, Meta, Ref};
+use super::{Key, Meta, Ref, UnknownValue};
 use crate::net::nsg::RuleSpec;
 use crate::source::Origin;
 
@@ -112,18 +112,21 @@ impl PublicIp {
 pub struct Vm {
     pub meta: Meta,
     pub computer_name: Option<String>,
-    /// `Windows` / `Linux` from the OS disk, else from the OS profile's configuration block.
-    pub os_type: Option<String>,
+    /// From the OS profile, the OS disk or the marketplace image; `Unknown` when none of them says.
+    pub os: Os,
     pub nics: Vec<Ref>,
 }
 
-impl Vm {
-    pub fn is_windows(&self) -> bool {
-        self.os_type
-            .as_deref()
-            .is_some_and(|t| t.eq_ignore_ascii_case("windows"))
-    }
+/// A VM's operating system as far as its definition tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Os {
+    Windows,
+    /// Linux, or anything else that is known not to be Windows.
+    Other,
+    Unknown,
+}
 
+impl Vm {
     /// The computer name the host evidence uses: `osProfile.computerName`, else the VM name.
     pub fn host_name(&self) -> &str {
         self.computer_name.as_deref().unwrap_or(&self.meta.name)
@@ -162,19 +165,22 @@ impl LoadBalancer {
     }
 
     /// Whether a rule forwards RDP from the internet: a public frontend, a backend port covering 3389
-    /// (0 is HA ports) and a protocol carrying TCP or UDP.
-    pub fn forwards_rdp(&self, rule: &LbRule) -> bool {
-        rule.protocol.transports().next().is_some()
-            && crate::net::ports::lb_backend_port_covers(rule.backend_port, crate::net::RDP_PORT)
-            && self.rule_is_public(rule)
+    /// (0 is HA ports) and a protocol carrying TCP or UDP. `Err`: a public rule carrying TCP or UDP whose
+    /// backend port the input leaves unresolved.
+    pub fn forwards_rdp<'r>(&self, rule: &'r LbRule) -> Result<bool, &'r UnknownValue> {
+        if rule.protocol.transports().next().is_none() || !self.rule_is_public(rule) {
+            return Ok(false);
+        }
+        let port = rule.backend_port.as_ref()?;
+        Ok(crate::net::ports::lb_backend_port_covers(*port, crate::net::RDP_PORT))
     }
 
     /// `load balancer lb inboundNatRules r (Tcp 50001 -> 3389)`, for messages and evidence.
     pub fn describe_rule(&self, rule: &LbRule) -> String {
-        let backend = if rule.backend_port == 0 {
-            "every port".to_string()
-        } else {
-            rule.backend_port.to_string()
+        let backend = match &rule.backend_port {
+            Ok(0) => "every port".to_string(),
+            Ok(port) => port.to_string(),
+            Err(unknown) => unknown.expression.clone(),
         };
         format!(
             "load balancer {} {} {} ({} {} -> {backend})",
@@ -239,7 +245,8 @@ pub struct LbRule {
     pub name: String,
     pub protocol: crate::net::protocol::Protocol,
     pub frontend_port: Option<String>,
-    pub backend_port: u32,
+    /// `Err` when the input leaves it unresolved (an ARM template parameter without a value).
+    pub backend_port: Result<u32, UnknownValue>,
     pub frontends: Vec<Ref>,
     /// NAT rule target (`backendIPConfiguration`) or the rule's backend pool(s).
     pub backend_ip_config: Option<Ref>,

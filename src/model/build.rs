@@ -6,15 +6,38 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::*;
 use crate::net::nsg::default_rules;
+use crate::net::partial::PartialRule;
 use crate::source::{Origin, Source, SourceId};
 
-/// A security rule that an input could not resolve, kept so RDS001 can say it was not evaluated.
+/// A security rule some of whose fields an input leaves unresolved: what is known of it and what is not,
+/// so that the rules decide on the known part and name the unknown one when it could matter.
 #[derive(Debug, Clone)]
 pub struct UnresolvedRule {
     pub nsg: Key,
     pub name: String,
     pub origin: Origin,
-    pub reason: String,
+    /// The object holding the rule's fields.
+    pub fields: Origin,
+    /// Which field held the sources (`sourceAddressPrefix` or `sourceAddressPrefixes`), for pointing at it.
+    pub source_field: &'static str,
+    pub known: PartialRule,
+    /// The unresolved fields, in the order they were read; never empty.
+    pub unknown: Vec<UnknownValue>,
+}
+
+impl UnresolvedRule {
+    /// `destinationPortRange = [parameters('rdpPort')] (...), ...`, for messages.
+    pub fn describe_unknown(&self) -> String {
+        let parts: Vec<String> = self.unknown.iter().map(ToString::to_string).collect();
+        parts.join(", ")
+    }
+
+    /// Where the first unresolved field is.
+    pub fn unknown_origin(&self) -> Origin {
+        self.unknown
+            .first()
+            .map_or_else(|| self.origin.clone(), |u| u.origin.clone())
+    }
 }
 
 #[derive(Default)]

@@ -75,6 +75,26 @@ impl Ref {
     }
 }
 
+/// A value an input leaves unresolved (an ARM template expression that cannot be evaluated before
+/// deployment): which field, the expression standing for it, why, and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownValue {
+    pub field: String,
+    pub expression: String,
+    pub reason: Option<String>,
+    pub origin: Origin,
+}
+
+impl std::fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} = {}", self.field, self.expression)?;
+        match &self.reason {
+            Some(reason) => write!(f, " ({reason})"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Fields every top-level resource has.
 #[derive(Debug, Clone)]
 pub struct Meta {

@@ -116,7 +116,10 @@ impl AddressSpec {
                 Some(asgs) => known(asgs.iter().any(|a| a.eq_ignore_ascii_case(id))),
                 None => DestMatch::Unknown,
             },
-            Self::Internet | Self::ServiceTag(_) => DestMatch::Unknown,
+            // The address space outside the virtual network: inbound traffic through a public IP or a load
+            // balancer is evaluated against the NIC's private IP, which is never in it.
+            Self::Internet => DestMatch::No,
+            Self::ServiceTag(_) => DestMatch::Unknown,
         }
     }
 }
@@ -304,8 +307,12 @@ mod tests {
         for vnet in ["VirtualNetwork", "virtualnetwork", "VIRTUALNETWORK"] {
             assert_eq!(parse(vnet).matches_destination(&t), DestMatch::Yes, "{vnet}");
         }
-        for unknown in ["Internet", "AzureLoadBalancer", "Storage.WestEurope"] {
+        for unknown in ["AzureLoadBalancer", "Storage.WestEurope"] {
             assert_eq!(parse(unknown).matches_destination(&t), DestMatch::Unknown);
+        }
+        // `Internet` never holds the NIC's private IP, even when the NIC's IPs are unknown.
+        for t in [t, target(&[], None)] {
+            assert_eq!(parse("Internet").matches_destination(&t), DestMatch::No);
         }
     }
 

@@ -8,6 +8,7 @@
 pub mod addresses;
 pub mod ipset;
 pub mod nsg;
+pub mod partial;
 pub mod path;
 pub mod ports;
 pub mod protocol;

@@ -2,7 +2,7 @@
 
 use super::common::vm_nics;
 use super::{Outcomes, RuleMeta};
-use crate::finding::{Finding, NotEvaluated, Severity, Subject};
+use crate::finding::{Finding, Severity, Subject};
 use crate::model::{Environment, Ref, Vm};
 
 declare_rule!(
@@ -35,24 +35,17 @@ fn check_vm(env: &Environment, vm: &Vm, out: &mut Outcomes) {
     for (_, nic) in vm_nics(env, vm) {
         for cfg in &nic.ip_configs {
             let Some(pip_ref) = &cfg.public_ip else { continue };
-            let Some(key) = pip_ref.key() else {
-                let reason = format!(
-                    "NIC '{}' references a public IP the export leaves unresolved",
-                    nic.meta.name
-                );
-                out.not_evaluated
-                    .push(NotEvaluated::new(&META, subject(), reason, Some(cfg.origin.clone())));
-                continue;
-            };
-            let pip = env.public_ips.get(&key);
+            // An unresolved reference is still a public IP on the NIC: only the address is unknown.
+            let pip = pip_ref.key().and_then(|key| env.public_ips.get(&key));
             let owner = pip.and_then(|p| p.owner.as_ref()).and_then(Ref::key);
             if owner.is_some_and(|o| INFRASTRUCTURE_OWNERS.iter().any(|t| o.as_str().contains(t))) {
                 continue;
             }
-            let pip_name = pip.map_or_else(
-                || crate::model::last_segment(pip_ref.describe()).to_string(),
-                |p| p.meta.name.clone(),
-            );
+            let pip_name = match (pip, pip_ref) {
+                (Some(p), _) => p.meta.name.clone(),
+                (None, Ref::Id(id)) => crate::model::last_segment(id).to_string(),
+                (None, Ref::Unresolved(expr)) => format!("{expr} (unresolved in the template)"),
+            };
             let at = cfg.fields.child("publicIPAddress");
             let f = finding.take().unwrap_or_else(|| {
                 Finding::new(

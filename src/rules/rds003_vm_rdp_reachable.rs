@@ -6,7 +6,10 @@ use rayon::prelude::*;
 use super::common::{missing_nics, vm_nics};
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, NotEvaluated, Severity, Subject};
-use crate::model::{Environment, IpConfig, Key, LbRule, LoadBalancer, Nic, Nsg, Origin, Ref, Vm};
+use crate::model::{
+    Environment, IpConfig, Key, LbRule, LoadBalancer, Nic, Nsg, Origin, Ref, UnknownValue, UnresolvedRule, Vm,
+};
+use crate::net::nsg::{Access, RuleSpec};
 use crate::net::addresses::Target;
 use crate::net::path::{effective_inbound, NoNsgPolicy, PathVerdict};
 use crate::net::protocol::Transport;
@@ -37,32 +40,31 @@ struct Entry {
     transports: Vec<Transport>,
     /// What no NSG at all means on this path; `None` when the SKU that decides it is unknown.
     no_nsg: Option<NoNsgPolicy>,
+    /// A load balancer rule's backend port the input leaves unresolved: an open path may not lead to 3389.
+    port_unknown: Option<UnknownValue>,
 }
+
+/// Why something could not be decided, and the unresolved value to point at (if that is the reason).
+type Unknown = (String, Option<Origin>);
 
 fn check_vm(env: &Environment, vm: &Vm) -> Outcomes {
     let mut out = Outcomes::default();
     let subject = || Subject::resource(&vm.meta.id);
     let mut open_paths: Vec<(Entry, String, Vec<String>)> = Vec::new();
-    let mut unknown: Vec<String> = Vec::new();
+    let mut unknown: Vec<Unknown> = Vec::new();
     for missing in missing_nics(env, vm) {
-        unknown.push(format!("NIC {missing} is not in the inventory"));
+        unknown.push((format!("NIC {missing} is not in the inventory"), None));
     }
     for (_, nic) in vm_nics(env, vm) {
         for cfg in &nic.ip_configs {
-            let entries = match entries(env, nic, cfg) {
-                Ok(e) => e,
-                Err(why) => {
-                    unknown.push(why);
-                    continue;
-                }
-            };
+            let entries = entries(env, nic, cfg);
             if entries.is_empty() {
                 continue;
             }
             let nsgs = match path_nsgs(env, nic, cfg) {
                 Ok(n) => n,
                 Err(why) => {
-                    unknown.push(why);
+                    unknown.push((why, Some(cfg.fields.child("subnet"))));
                     continue;
                 }
             };
@@ -74,7 +76,10 @@ fn check_vm(env: &Environment, vm: &Vm) -> Outcomes {
                         open_paths.push((entry, open, rules));
                     }
                     Judged::Closed => {}
-                    Judged::Unknown(why) => unknown.push(format!("{}: {why}", entry.describe)),
+                    Judged::Unknown(why) => unknown.extend(
+                        why.into_iter()
+                            .map(|(w, origin)| (format!("{}: {w}", entry.describe), origin)),
+                    ),
                 }
             }
         }
@@ -103,13 +108,16 @@ fn check_vm(env: &Environment, vm: &Vm) -> Outcomes {
         }
         out.findings.push(f);
     } else if !unknown.is_empty() {
-        unknown.sort();
-        unknown.dedup();
+        unknown.sort_by(|a, b| a.0.cmp(&b.0));
+        unknown.dedup_by(|a, b| a.0 == b.0);
+        // Point at the first unresolved value when there is one, else at the VM.
+        let origin = unknown.iter().find_map(|(_, o)| o.clone());
+        let reasons: Vec<&str> = unknown.iter().map(|(w, _)| w.as_str()).collect();
         out.not_evaluated.push(NotEvaluated::new(
             &META,
             subject(),
-            unknown.join("; "),
-            Some(vm.meta.origin.clone()),
+            reasons.join("; "),
+            Some(origin.unwrap_or_else(|| vm.meta.origin.clone())),
         ));
     }
     out
@@ -117,14 +125,12 @@ fn check_vm(env: &Environment, vm: &Vm) -> Outcomes {
 
 /// The public ways in to one ipConfiguration: its own public IP, and public load balancer rules whose
 /// backend port covers 3389 and whose backend is this ipConfiguration.
-fn entries(env: &Environment, nic: &Nic, cfg: &IpConfig) -> Result<Vec<Entry>, String> {
+fn entries(env: &Environment, nic: &Nic, cfg: &IpConfig) -> Vec<Entry> {
     let mut out = Vec::new();
     if let Some(r) = &cfg.public_ip {
-        let key = r
-            .key()
-            .ok_or_else(|| format!("NIC '{}' public IP reference is unresolved", nic.meta.name))?;
-        let pip = env.public_ips.get(&key);
-        // A public IP not in the inventory: its SKU is unknown, so a path without NSGs cannot be judged.
+        // A public IP not in the inventory (or whose reference is unresolved): its SKU is unknown, so a path
+        // without NSGs cannot be judged.
+        let pip = r.key().and_then(|key| env.public_ips.get(&key));
         let no_nsg = pip.map(|p| {
             if p.is_standard() {
                 NoNsgPolicy::Closed
@@ -132,10 +138,11 @@ fn entries(env: &Environment, nic: &Nic, cfg: &IpConfig) -> Result<Vec<Entry>, S
                 NoNsgPolicy::Open
             }
         });
-        let name = pip.map_or_else(
-            || crate::model::last_segment(r.describe()).to_string(),
-            |p| p.meta.name.clone(),
-        );
+        let name = match (pip, r) {
+            (Some(p), _) => p.meta.name.clone(),
+            (None, Ref::Id(id)) => crate::model::last_segment(id).to_string(),
+            (None, Ref::Unresolved(expr)) => format!("{expr} (unresolved)"),
+        };
         let sku = pip
             .and_then(|p| p.sku.clone())
             .unwrap_or_else(|| "no sku: Basic".into());
@@ -144,10 +151,16 @@ fn entries(env: &Environment, nic: &Nic, cfg: &IpConfig) -> Result<Vec<Entry>, S
             origin: cfg.fields.child("publicIPAddress"),
             transports: Transport::ALL.to_vec(),
             no_nsg,
+            port_unknown: None,
         });
     }
     for lb in env.load_balancers.values() {
-        for rule in lb.rules.iter().filter(|r| targets(lb, r, cfg) && lb.forwards_rdp(r)) {
+        for rule in lb.rules.iter().filter(|r| targets(lb, r, cfg)) {
+            let port_unknown = match lb.forwards_rdp(rule) {
+                Ok(false) => continue,
+                Ok(true) => None,
+                Err(unknown) => Some(unknown.clone()),
+            };
             out.push(Entry {
                 describe: format!("{} -> NIC {} / {}", lb.describe_rule(rule), nic.meta.name, cfg.name),
                 transports: rule.protocol.transports().collect(),
@@ -157,19 +170,19 @@ fn entries(env: &Environment, nic: &Nic, cfg: &IpConfig) -> Result<Vec<Entry>, S
                 } else {
                     NoNsgPolicy::Open
                 }),
+                port_unknown,
             });
         }
     }
-    Ok(out)
+    out
 }
 
 /// Whether a load balancer rule forwards to this ipConfiguration (NAT rule target, or pool membership
 /// listed on either side).
 fn targets(lb: &LoadBalancer, rule: &LbRule, cfg: &IpConfig) -> bool {
-    let Some(cfg_key) = cfg.id.as_deref().map(Key::new) else {
-        return false;
-    };
-    let is_cfg = |r: &Ref| r.key().as_ref() == Some(&cfg_key);
+    // Templates give ipConfigurations no ID: the NIC's own lists still name its NAT rules and pools.
+    let cfg_key = cfg.id.as_deref().map(Key::new);
+    let is_cfg = |r: &Ref| cfg_key.is_some() && r.key() == cfg_key;
     if rule.backend_ip_config.as_ref().is_some_and(is_cfg) {
         return true;
     }
@@ -187,20 +200,22 @@ fn targets(lb: &LoadBalancer, rule: &LbRule, cfg: &IpConfig) -> bool {
     })
 }
 
-/// The NSGs on the path: (subnet NSG, NIC NSG), `None` where there is none. Missing ones are reported
-/// as `Err` unless a known NSG closes the path (decided in `judge`).
+/// The NSGs on the path: (subnet NSG, NIC NSG), `None` where there is none, with their unresolved rules that
+/// could let RDP in. Missing ones are listed, and decide nothing when a known NSG closes the path (`judge`).
 struct PathNsgs<'e> {
     subnet: Option<&'e Nsg>,
     nic: Option<&'e Nsg>,
-    missing: Vec<String>,
+    subnet_unresolved: Vec<&'e UnresolvedRule>,
+    nic_unresolved: Vec<&'e UnresolvedRule>,
+    missing: Vec<Unknown>,
 }
 
 fn path_nsgs<'e>(env: &'e Environment, nic: &'e Nic, cfg: &IpConfig) -> Result<PathNsgs<'e>, String> {
     let mut missing = Vec::new();
-    let lookup = |r: &Ref, what: &str, missing: &mut Vec<String>| -> Option<&'e Nsg> {
+    let lookup = |r: &Ref, what: &str, at: &Origin, missing: &mut Vec<Unknown>| -> Option<&'e Nsg> {
         let found = r.key().and_then(|k| env.nsgs.get(&k));
         if found.is_none() {
-            missing.push(format!("{what} NSG {} is not in the inventory", r.describe()));
+            missing.push(not_found(r, what, at));
         }
         found
     };
@@ -209,26 +224,55 @@ fn path_nsgs<'e>(env: &'e Environment, nic: &'e Nic, cfg: &IpConfig) -> Result<P
         .as_ref()
         .ok_or_else(|| format!("NIC '{}' / {} names no subnet", nic.meta.name, cfg.name))?;
     let subnet_nsg = match subnet_ref.key().and_then(|k| env.subnets.get(&k)) {
-        Some(subnet) => subnet.nsg.as_ref().and_then(|r| lookup(r, "subnet", &mut missing)),
+        Some(subnet) => subnet
+            .nsg
+            .as_ref()
+            .and_then(|r| lookup(r, "subnet NSG", &subnet.origin, &mut missing)),
         None => {
-            missing.push(format!("subnet {} is not in the inventory", subnet_ref.describe()));
+            missing.push(not_found(subnet_ref, "subnet", &cfg.fields.child("subnet")));
             None
         }
     };
-    let nic_nsg = nic.nsg.as_ref().and_then(|r| lookup(r, "NIC", &mut missing));
+    let nic_nsg = nic
+        .nsg
+        .as_ref()
+        .and_then(|r| lookup(r, "NIC NSG", &nic.meta.origin, &mut missing));
+    let could_open = |nsg: Option<&Nsg>| -> Vec<&'e UnresolvedRule> {
+        let Some(key) = nsg.map(|n| n.meta.key()) else {
+            return Vec::new();
+        };
+        env.unresolved_rules
+            .iter()
+            .filter(|u| u.nsg == key && u.known.could_admit_internet(RDP_PORT))
+            .collect()
+    };
     Ok(PathNsgs {
+        subnet_unresolved: could_open(subnet_nsg),
+        nic_unresolved: could_open(nic_nsg),
         subnet: subnet_nsg,
         nic: nic_nsg,
         missing,
     })
 }
 
+/// Why a referenced resource is not known: not in the inventory, or its reference unresolved (pointing at
+/// `at`, where the reference is).
+fn not_found(r: &Ref, what: &str, at: &Origin) -> Unknown {
+    match r {
+        Ref::Id(id) => (format!("{what} {id} is not in the inventory"), None),
+        Ref::Unresolved(expr) => (format!("{what} reference {expr} is unresolved"), Some(at.clone())),
+    }
+}
+
 enum Judged {
     Open(PathVerdict),
     Closed,
-    Unknown(String),
+    Unknown(Vec<Unknown>),
 }
 
+/// Whether the path is open for this entry. Each unresolved rule that could let RDP in is evaluated in its
+/// widest form (an Allow of everything it might cover, at its priority): when even then the path is closed,
+/// or the widest form admits nothing (earlier rules already decide), it decides nothing.
 fn judge(nsgs: &PathNsgs<'_>, cfg: &IpConfig, entry: &Entry) -> Judged {
     let target = Target {
         private_ips: cfg.private_ip.into_iter().collect(),
@@ -238,26 +282,63 @@ fn judge(nsgs: &PathNsgs<'_>, cfg: &IpConfig, entry: &Entry) -> Judged {
     let policy = match entry.no_nsg {
         Some(p) => p,
         None if no_known_nsg && nsgs.missing.is_empty() => {
-            return Judged::Unknown(
-                "the public IP is not in the inventory, and its SKU decides a path without NSG".into(),
-            )
+            let why = "the public IP is not in the inventory, and its SKU decides a path without NSG";
+            return Judged::Unknown(vec![(why.into(), None)]);
         }
         // Irrelevant: with an NSG on the path the SKU does not matter.
         None => NoNsgPolicy::Open,
     };
-    let verdict = effective_inbound(
-        nsgs.subnet.map(|n| n.rules.as_slice()),
-        nsgs.nic.map(|n| n.rules.as_slice()),
-        &target,
-        RDP_PORT,
-        policy,
-    );
-    let open = verdict.open.iter().any(|(t, _)| entry.transports.contains(t));
-    match (open, nsgs.missing.is_empty()) {
-        (false, _) if !no_known_nsg || nsgs.missing.is_empty() => Judged::Closed,
-        (true, true) => Judged::Open(verdict),
-        _ => Judged::Unknown(nsgs.missing.join("; ")),
+    let specs = |nsg: Option<&Nsg>, extra: &[&UnresolvedRule]| {
+        nsg.map(|n| {
+            let known = n.rules.iter().map(|r| r.spec.clone());
+            known.chain(extra.iter().map(|u| u.known.widest())).collect::<Vec<RuleSpec>>()
+        })
+    };
+    let evaluate = |subnet: &[&UnresolvedRule], nic: &[&UnresolvedRule]| {
+        let (subnet, nic) = (specs(nsgs.subnet, subnet), specs(nsgs.nic, nic));
+        effective_inbound(subnet.as_deref(), nic.as_deref(), &target, RDP_PORT, policy)
+    };
+    let is_open = |v: &PathVerdict| v.open.iter().any(|(t, _)| entry.transports.contains(t));
+    let verdict = evaluate(&nsgs.subnet_unresolved, &nsgs.nic_unresolved);
+    if !is_open(&verdict) && (!no_known_nsg || nsgs.missing.is_empty()) {
+        return Judged::Closed;
     }
+    let deciding: Vec<&UnresolvedRule> = [
+        (nsgs.subnet, &verdict.subnet, &nsgs.subnet_unresolved),
+        (nsgs.nic, &verdict.nic, &nsgs.nic_unresolved),
+    ]
+    .into_iter()
+    .flat_map(|(nsg, v, unresolved)| {
+        let known = nsg.map_or(0, |n| n.rules.len());
+        let admitted = v.iter().flat_map(|v| &v.per_transport);
+        let admitted = admitted.filter(|tv| entry.transports.contains(&tv.transport));
+        let mut by: Vec<usize> = admitted.flat_map(|tv| tv.allowed_by.iter().copied()).collect();
+        by.sort_unstable();
+        by.dedup();
+        by.into_iter().filter_map(move |i| i.checked_sub(known).map(|j| unresolved[j]))
+    })
+    .collect();
+    let mut unknown = nsgs.missing.clone();
+    unknown.extend(deciding.iter().map(|u| {
+        let why = format!("NSG rule '{}' leaves {} unresolved", u.name, u.describe_unknown());
+        (why, Some(u.unknown_origin()))
+    }));
+    unknown.extend(entry.port_unknown.iter().map(|u| {
+        let why = format!("the backend port is unknown ({u})");
+        (why, Some(u.origin.clone()))
+    }));
+    if unknown.is_empty() {
+        return Judged::Open(verdict);
+    }
+    // Unresolved Allow rules only add openings: what the known rules open stays open.
+    let allows_only = deciding.iter().all(|u| u.known.access == Some(Access::Allow));
+    if nsgs.missing.is_empty() && entry.port_unknown.is_none() && allows_only {
+        let known = evaluate(&[], &[]);
+        if is_open(&known) {
+            return Judged::Open(known);
+        }
+    }
+    Judged::Unknown(unknown)
 }
 
 fn asg_keys(cfg: &IpConfig) -> Option<Vec<String>> {
@@ -287,11 +368,9 @@ fn describe_rules(nsgs: &PathNsgs<'_>, v: &PathVerdict) -> Vec<String> {
                     .per_transport
                     .iter()
                     .flat_map(|t| t.allowed_by.iter())
-                    .map(|&i| {
-                        format!(
-                            "{}/{} (priority {})",
-                            nsg.meta.name, nsg.rules[i].name, nsg.rules[i].spec.priority
-                        )
+                    .filter_map(|&i| nsg.rules.get(i).map(|r| (i, r)))
+                    .map(|(_, r)| {
+                        format!("{}/{} (priority {})", nsg.meta.name, r.name, r.spec.priority)
                     })
                     .collect();
                 names.sort();

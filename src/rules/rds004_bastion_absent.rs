@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::common::{peers, vm_nics};
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, NotEvaluated, Severity, Subject};
-use crate::model::{Environment, Key, Vm};
+use crate::model::{Environment, Key, Os, Vm};
 
 declare_rule!(
     Rds004,
@@ -23,11 +23,12 @@ declare_rule!(
 
 fn check(env: &Environment, out: &mut Outcomes) {
     for (vnet_key, vms) in vnets_to_judge(env) {
-        let names: Vec<&str> = vms.iter().map(|v| v.meta.name.as_str()).collect();
+        let names: Vec<&str> = vms.judged.iter().map(|v| v.meta.name.as_str()).collect();
         let Some(vnet) = env.vnets.get(&vnet_key) else {
+            let all: Vec<&str> = vms.judged.iter().chain(&vms.unknown_os).map(|v| v.meta.name.as_str()).collect();
             let reason = format!(
                 "VNet known only by reference (from VM {}); export it to judge Bastion",
-                names.join(", ")
+                all.join(", ")
             );
             out.not_evaluated.push(NotEvaluated::new(
                 &META,
@@ -37,17 +38,26 @@ fn check(env: &Environment, out: &mut Outcomes) {
             ));
             continue;
         };
+        let subject = || Subject::resource(&vnet.meta.id);
         match served(env, &vnet_key) {
             Served::Yes => {}
             Served::Unknown(why) => {
-                let subject = Subject::resource(&vnet.meta.id);
                 out.not_evaluated
-                    .push(NotEvaluated::new(&META, subject, why, Some(vnet.meta.origin.clone())));
+                    .push(NotEvaluated::new(&META, subject(), why, Some(vnet.meta.origin.clone())));
             }
+            // Only VMs whose OS is unknown: whether the VNet needs Bastion is not known.
+            Served::No if names.is_empty() => out.not_evaluated.extend(vms.unknown_os.iter().map(|vm| {
+                let reason = format!(
+                    "VNet '{}' has no Azure Bastion and holds VM '{}', whose OS is unknown (no OS profile \
+                     configuration, OS disk osType or known image publisher): whether it is a Windows VM is not known",
+                    vnet.meta.name, vm.meta.name
+                );
+                NotEvaluated::new(&META, subject(), reason, Some(vm.meta.origin.clone()))
+            })),
             Served::No => out.findings.push(
                 Finding::new(
                     &META,
-                    Subject::resource(&vnet.meta.id),
+                    subject(),
                     vnet.meta.origin.child("name"),
                     format!(
                         "VNet '{}' holds {} but no Azure Bastion serves it",
@@ -70,20 +80,30 @@ fn check(env: &Environment, out: &mut Outcomes) {
     }
 }
 
-/// VNets holding a VM with an RDS or NPS role; when no VM has a known role, any Windows VM counts.
-fn vnets_to_judge(env: &Environment) -> BTreeMap<Key, Vec<&Vm>> {
-    let with_roles: Vec<&Vm> = env.vms.values().filter(|vm| !env.vm_roles(vm).is_empty()).collect();
-    let vms: Vec<&Vm> = if with_roles.is_empty() {
-        env.vms.values().filter(|vm| vm.is_windows()).collect()
-    } else {
-        with_roles
-    };
-    let mut out: BTreeMap<Key, Vec<&Vm>> = BTreeMap::new();
-    for vm in vms {
+/// The VMs that make a VNet need Bastion, and those that might (their OS is unknown).
+#[derive(Default)]
+struct VnetVms<'e> {
+    judged: Vec<&'e Vm>,
+    unknown_os: Vec<&'e Vm>,
+}
+
+/// VNets holding a VM with an RDS or NPS role; when no VM has a known role, any Windows VM counts, and a VM
+/// whose OS is unknown leaves its VNet "not evaluated" unless something else decides it.
+fn vnets_to_judge(env: &Environment) -> BTreeMap<Key, VnetVms<'_>> {
+    let any_role = env.vms.values().any(|vm| !env.vm_roles(vm).is_empty());
+    let mut out: BTreeMap<Key, VnetVms<'_>> = BTreeMap::new();
+    for vm in env.vms.values() {
+        let unknown = match (any_role, vm.os) {
+            (true, _) if env.vm_roles(vm).is_empty() => continue,
+            (true, _) | (false, Os::Windows) => false,
+            (false, Os::Unknown) => true,
+            (false, Os::Other) => continue,
+        };
         for (_, nic) in vm_nics(env, vm) {
             for cfg in &nic.ip_configs {
                 if let Some(vnet) = cfg.subnet.as_ref().and_then(|r| r.key()).and_then(|k| k.parent()) {
-                    let list = out.entry(vnet).or_default();
+                    let entry = out.entry(vnet).or_default();
+                    let list = if unknown { &mut entry.unknown_os } else { &mut entry.judged };
                     if !list.iter().any(|v| v.meta.id == vm.meta.id) {
                         list.push(vm);
                     }
@@ -109,10 +129,13 @@ fn served(env: &Environment, vnet: &Key) -> Served {
         .collect();
     let mut unresolved = Vec::new();
     for b in env.bastions.values() {
-        let refs = b.subnets.iter().chain(b.vnet.iter());
-        for r in refs {
+        // A subnet Bastion serves its VNet and the peered ones; a Developer-SKU Bastion (no subnet) serves
+        // only the VNet it names, since peering is not supported for that SKU.
+        let subnets = b.subnets.iter().map(|r| (r, bastion_subnets.as_slice()));
+        let developer = b.vnet.iter().map(|r| (r, std::slice::from_ref(vnet)));
+        for (r, serves) in subnets.chain(developer) {
             match r.key() {
-                Some(k) if bastion_subnets.contains(&k) || candidates.contains(&k) => return Served::Yes,
+                Some(k) if serves.contains(&k) => return Served::Yes,
                 Some(_) => {}
                 None => unresolved.push(format!("Bastion '{}' references {}", b.meta.name, r.describe())),
             }

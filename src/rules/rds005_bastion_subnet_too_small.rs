@@ -1,10 +1,11 @@
-//! RDS005: an `AzureBastionSubnet` smaller than /26, which Azure Bastion rejects.
+//! RDS005: an `AzureBastionSubnet` smaller than /26, which a new Azure Bastion deployment rejects (a Bastion
+//! deployed in a /27 before 2 November 2021 keeps working there, and the message says so).
 
 use ipnet::IpNet;
 
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, NotEvaluated, Severity, Subject};
-use crate::model::Environment;
+use crate::model::{Bastion, Environment, Key, Subnet};
 
 declare_rule!(
     Rds005,
@@ -43,15 +44,39 @@ fn check(env: &Environment, out: &mut Outcomes) {
             .collect();
         if let Some(first) = small.first() {
             let at = subnet.prefix_origin.clone().unwrap_or_else(|| subnet.origin.clone());
-            out.findings.push(
-                Finding::new(
-                    &META,
-                    subject,
-                    at,
-                    format!("AzureBastionSubnet {first} is smaller than /{MAX_PREFIX_LEN}; Azure Bastion needs /{MAX_PREFIX_LEN} or larger"),
+            let users = bastions_in(env, subnet);
+            let message = if users.is_empty() {
+                format!(
+                    "AzureBastionSubnet {first} is smaller than /{MAX_PREFIX_LEN}: a new Azure Bastion deployment \
+                     into it is rejected (Bastion needs /{MAX_PREFIX_LEN} or larger)"
                 )
-                .evidence("prefix", first.to_string(), subnet.prefix_origin.clone()),
+            } else {
+                let names: Vec<&str> = users.iter().map(|b| b.meta.name.as_str()).collect();
+                format!(
+                    "AzureBastionSubnet {first} is smaller than /{MAX_PREFIX_LEN} and Bastion {} uses it: a Bastion \
+                     deployed there before 2 November 2021 keeps working, but it cannot be redeployed or scaled in \
+                     this subnet (Bastion needs /{MAX_PREFIX_LEN} or larger)",
+                    names.join(", ")
+                )
+            };
+            let mut f = Finding::new(&META, subject, at, message).evidence(
+                "prefix",
+                first.to_string(),
+                subnet.prefix_origin.clone(),
             );
+            for b in users {
+                f = f.evidence("bastion", &b.meta.id, Some(b.meta.origin.clone()));
+            }
+            out.findings.push(f);
         }
     }
+}
+
+/// The Bastion hosts whose ipConfigurations are in this subnet.
+fn bastions_in<'e>(env: &'e Environment, subnet: &Subnet) -> Vec<&'e Bastion> {
+    let key = Key::new(&subnet.id);
+    env.bastions
+        .values()
+        .filter(|b| b.subnets.iter().any(|r| r.key().as_ref() == Some(&key)))
+        .collect()
 }

@@ -1,7 +1,7 @@
 //! RDS006: a public load balancer forwards to backend port 3389 (NAT rule, NAT pool or LB rule).
 
 use super::{Outcomes, RuleMeta};
-use crate::finding::{Finding, Severity, Subject};
+use crate::finding::{Finding, NotEvaluated, Severity, Subject};
 use crate::model::Environment;
 
 declare_rule!(
@@ -21,19 +21,29 @@ declare_rule!(
 fn check(env: &Environment, out: &mut Outcomes) {
     for lb in env.load_balancers.values() {
         for rule in &lb.rules {
-            if !lb.forwards_rdp(rule) {
-                continue;
-            }
-            out.findings.push(
-                Finding::new(
+            let subject = Subject::resource(format!("{}/{}/{}", lb.meta.id, rule.kind.segment(), rule.name));
+            match lb.forwards_rdp(rule) {
+                Ok(false) => {}
+                Ok(true) => out.findings.push(
+                    Finding::new(
+                        &META,
+                        subject,
+                        rule.fields.child("backendPort"),
+                        format!("public {} forwards to RDP", lb.describe_rule(rule)),
+                    )
+                    .evidence("load balancer", &lb.meta.id, Some(lb.meta.origin.clone()))
+                    .evidence("rule", rule.name.clone(), Some(rule.origin.clone())),
+                ),
+                Err(unknown) => out.not_evaluated.push(NotEvaluated::new(
                     &META,
-                    Subject::resource(format!("{}/{}/{}", lb.meta.id, rule.kind.segment(), rule.name)),
-                    rule.fields.child("backendPort"),
-                    format!("public {} forwards to RDP", lb.describe_rule(rule)),
-                )
-                .evidence("load balancer", &lb.meta.id, Some(lb.meta.origin.clone()))
-                .evidence("rule", rule.name.clone(), Some(rule.origin.clone())),
-            );
+                    subject,
+                    format!(
+                        "public {} may forward to RDP: the template leaves {unknown} unresolved",
+                        lb.describe_rule(rule)
+                    ),
+                    Some(unknown.origin.clone()),
+                )),
+            }
         }
     }
 }

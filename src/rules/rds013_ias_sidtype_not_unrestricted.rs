@@ -1,4 +1,5 @@
-//! RDS013: the IAS service SID type is not UNRESTRICTED on an NPS server (high on Windows Server 2019).
+//! RDS013: the IAS service SID type is not UNRESTRICTED on an NPS server (high on Windows Server 2019 and
+//! later, info below).
 
 use super::common::{missing_evidence, nps_servers};
 use super::{Outcomes, RuleMeta};
@@ -12,14 +13,14 @@ declare_rule!(
         name: "ias-sidtype-not-unrestricted",
         severity: Severity::High,
         short: "The IAS (NPS) service SID type is not UNRESTRICTED on an NPS server.",
-        guidance: "If you use Windows Server 2019, run `sc sidtype IAS unrestricted`.",
+        guidance: "If you use Windows Server 2019 or later for the NPS server, run `sc sidtype IAS unrestricted`.",
         help: include_str!("../../rules/RDS013.md"),
         tags: &["host", "nps"],
         reads: &[crate::model::InputKind::Hosts],
     }
 );
 
-/// Windows Server 2019.
+/// Windows Server 2019, the first build the guidance names (2022 is 20348, 2025 is 26100).
 const BUILD_2019: u32 = 17763;
 
 fn check(env: &Environment, out: &mut Outcomes) {
@@ -60,8 +61,8 @@ fn check(env: &Environment, out: &mut Outcomes) {
         )
         .evidence("SID type", sid_type.to_string(), Some(origin))
         .evidence("OS build", build.value.to_string(), Some(build.origin.clone()));
-        // The guidance asks for the change on Windows Server 2019; elsewhere it is informational.
-        if build.value != BUILD_2019 {
+        // The guidance asks for the change on Windows Server 2019 or later; below it is informational.
+        if build.value < BUILD_2019 {
             f.severity = Severity::Info;
         }
         out.findings.push(f);

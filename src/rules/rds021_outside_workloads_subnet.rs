@@ -4,7 +4,7 @@
 use super::common::{peers, vm_nics};
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, NotEvaluated, Severity, Subject};
-use crate::model::{Environment, Key, Vm};
+use crate::model::{Environment, Key, Ref, Vm};
 
 declare_rule!(
     Rds021,
@@ -45,8 +45,19 @@ fn check(env: &Environment, out: &mut Outcomes) {
 fn check_vm(env: &Environment, vm: &Vm, ds_subnets: &[Key], ds_vnets: &[Key], out: &mut Outcomes) {
     for (_, nic) in vm_nics(env, vm) {
         for cfg in &nic.ip_configs {
-            let Some(subnet) = cfg.subnet.as_ref().and_then(|r| r.key()) else {
-                continue;
+            let subnet = match &cfg.subnet {
+                None => continue,
+                Some(Ref::Id(id)) => Key::new(id),
+                Some(Ref::Unresolved(expr)) => {
+                    let reason = format!(
+                        "NIC '{}' / {}: the subnet reference {expr} is unresolved",
+                        nic.meta.name, cfg.name
+                    );
+                    let at = Some(cfg.fields.child("subnet"));
+                    out.not_evaluated
+                        .push(NotEvaluated::new(&META, Subject::resource(&vm.meta.id), reason, at));
+                    continue;
+                }
             };
             let Some(vnet) = subnet.parent() else { continue };
             let problem = if ds_subnets.contains(&subnet) {

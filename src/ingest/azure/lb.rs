@@ -64,7 +64,9 @@ pub fn lb_rule(item: Owned<'_>, kind: LbRuleKind) -> Parsed<LbRule> {
     let node = item.node();
     let props = node.props();
     let p = props.node();
+    let unknown = parse::unresolved_in(p, "backendPort").into_iter().next();
     let backend_port = match p.number("backendPort") {
+        _ if unknown.is_some() => 0,
         Some(Ok(n)) => u32::try_from(n).map_err(|_| Bad {
             origin: p.origin.child("backendPort"),
             message: format!("backend port {n} is out of range"),
@@ -100,7 +102,7 @@ pub fn lb_rule(item: Owned<'_>, kind: LbRuleKind) -> Parsed<LbRule> {
         name: last_segment(node.str("name").unwrap_or("")).to_string(),
         protocol: parse::protocol_at(p, "protocol")?,
         frontend_port,
-        backend_port,
+        backend_port: unknown.map_or(Ok(backend_port), Err),
         frontends,
         backend_ip_config: p.reference("backendIPConfiguration"),
         backend_pools,

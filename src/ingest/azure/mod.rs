@@ -7,6 +7,7 @@ pub mod arm_expr;
 pub mod arm_template;
 mod lb;
 mod node;
+mod os;
 mod parse;
 mod resources;
 

@@ -5,12 +5,18 @@ use std::collections::BTreeMap;
 
 use ipnet::IpNet;
 
-use super::node::{Node, Owned};
-use crate::model::{last_segment, Bastion, IpConfig, Key, Meta, Peering, Ref, SecurityRule, Subnet, Vm};
+use serde_json::Value;
+
+use super::node::{unresolved, Node, Owned};
+use crate::model::{
+    last_segment, Bastion, IpConfig, Key, Meta, Peering, Ref, SecurityRule, Subnet, UnknownValue, UnresolvedRule, Vm,
+};
 use crate::net::addresses::{address_block, AddressSpec};
-use crate::net::nsg::{Access, Direction, RuleSpec};
+use crate::net::nsg::{Access, Direction};
+use crate::net::partial::PartialRule;
 use crate::net::ports::PortSet;
 use crate::net::protocol::Protocol;
+use crate::net::SpecError;
 use crate::source::Origin;
 
 /// A malformed value and where it is.
@@ -25,21 +31,6 @@ fn bad(origin: &Origin, message: impl Into<String>) -> Bad {
     Bad {
         origin: origin.clone(),
         message: message.into(),
-    }
-}
-
-/// A required string field; an unresolved expression is returned as `Err(Ok(expr))`-like via `Unresolved`.
-pub enum Field<'a> {
-    Text(&'a str),
-    Unresolved(String),
-    Missing,
-}
-
-pub fn field<'a>(n: Node<'a>, key: &str) -> Field<'a> {
-    match n.text(key) {
-        Some(Ok(s)) => Field::Text(s),
-        Some(Err(expr)) => Field::Unresolved(expr),
-        None => Field::Missing,
     }
 }
 
@@ -68,107 +59,137 @@ pub fn meta(n: Node<'_>, id: &str) -> Meta {
 /// Outcome of reading one security rule: a rule, or a rule whose fields an export left unresolved.
 pub enum RuleRead {
     Rule(SecurityRule),
-    Unresolved(Unresolved),
+    Unresolved(UnresolvedRule),
 }
 
-/// A security rule with unresolved fields: its name, where it is, and which fields (`protocol = [...]`).
-pub struct Unresolved {
-    pub name: String,
-    pub origin: Origin,
-    pub reason: String,
-}
+/// The fields a security rule's sources, destinations and destination ports are read from.
+const SOURCE_FIELDS: [&str; 3] = [
+    "sourceAddressPrefix",
+    "sourceAddressPrefixes",
+    "sourceApplicationSecurityGroups",
+];
+const DESTINATION_FIELDS: [&str; 3] = [
+    "destinationAddressPrefix",
+    "destinationAddressPrefixes",
+    "destinationApplicationSecurityGroups",
+];
+const PORT_FIELDS: [&str; 2] = ["destinationPortRange", "destinationPortRanges"];
 
-pub fn security_rule(rule: Node<'_>, default: bool) -> Parsed<RuleRead> {
+/// Reads one security rule of the NSG `nsg`. A field an ARM template leaves unresolved makes the rule an
+/// [`UnresolvedRule`] that keeps every field that is known; a known but malformed field is an error.
+pub fn security_rule(rule: Node<'_>, default: bool, nsg: &Key) -> Parsed<RuleRead> {
     // Child resources in templates are named `parent/child`.
     let name = last_segment(rule.str("name").unwrap_or("")).to_string();
     let props = rule.props();
     let p = props.node();
-    let mut unresolved = Vec::new();
-    let mut text = |key: &str| match field(p, key) {
-        Field::Text(s) => Some(s),
-        Field::Unresolved(e) => {
-            unresolved.push(format!("{key} = {e}"));
-            None
-        }
-        Field::Missing => None,
+    let mut unknown = Vec::new();
+    // Whether none of `fields` is unresolved (the unresolved ones are recorded).
+    let mut known = |fields: &[&str]| {
+        let before = unknown.len();
+        unknown.extend(fields.iter().flat_map(|key| unresolved_in(p, key)));
+        unknown.len() == before
     };
-    let protocol = text("protocol").map(|s| (s, Protocol::parse(s)));
-    let access = text("access").map(Access::parse);
-    let direction = text("direction").map(Direction::parse);
-    let single_src = text("sourceAddressPrefix");
-    let single_dst = text("destinationAddressPrefix");
-    let single_port = text("destinationPortRange");
-    if !unresolved.is_empty() {
-        return Ok(RuleRead::Unresolved(Unresolved {
+    let known_protocol = known(&["protocol"]);
+    let known_access = known(&["access"]);
+    let known_direction = known(&["direction"]);
+    let known_priority = known(&["priority"]);
+    let known_sources = known(&SOURCE_FIELDS);
+    let known_destinations = known(&DESTINATION_FIELDS);
+    let known_ports = known(&PORT_FIELDS);
+    let partial = PartialRule {
+        protocol: known_protocol
+            .then(|| keyword(p, "protocol", &name, Protocol::parse))
+            .transpose()?,
+        access: known_access
+            .then(|| keyword(p, "access", &name, Access::parse))
+            .transpose()?,
+        direction: known_direction
+            .then(|| keyword(p, "direction", &name, Direction::parse))
+            .transpose()?,
+        priority: known_priority.then(|| priority(p, &name)).transpose()?,
+        sources: known_sources.then(|| addresses(p, SOURCE_FIELDS)).transpose()?,
+        destinations: known_destinations
+            .then(|| addresses(p, DESTINATION_FIELDS))
+            .transpose()?,
+        dest_ports: known_ports.then(|| ports(p, &name)).transpose()?,
+    };
+    let source_field = if p.str(SOURCE_FIELDS[0]).is_some_and(|s| !s.is_empty()) {
+        SOURCE_FIELDS[0]
+    } else {
+        SOURCE_FIELDS[1]
+    };
+    Ok(match partial.complete() {
+        Some(spec) if unknown.is_empty() => RuleRead::Rule(SecurityRule {
+            name,
+            spec,
+            default,
+            origin: Some(rule.origin.clone()),
+            fields: Some(p.origin.clone()),
+            source_field,
+        }),
+        _ => RuleRead::Unresolved(UnresolvedRule {
+            nsg: nsg.clone(),
             name,
             origin: rule.origin.clone(),
-            reason: unresolved.join(", "),
-        }));
-    }
-    let at = |key: &str| p.origin.child(key);
-    let protocol = match protocol {
-        Some((_, Ok(pr))) => pr,
-        Some((_, Err(e))) => return Err(bad(&at("protocol"), e.0)),
-        None => return Err(bad(p.origin, format!("security rule '{name}' has no protocol"))),
-    };
-    let access = access
-        .ok_or_else(|| bad(p.origin, format!("security rule '{name}' has no access")))?
-        .map_err(|e| bad(&at("access"), e.0))?;
-    let direction = direction
-        .ok_or_else(|| bad(p.origin, format!("security rule '{name}' has no direction")))?
-        .map_err(|e| bad(&at("direction"), e.0))?;
-    let priority = match p.number("priority") {
-        Some(Ok(n)) => u32::try_from(n).map_err(|_| bad(&at("priority"), format!("priority {n} is out of range")))?,
-        Some(Err(v)) => return Err(bad(&at("priority"), format!("invalid priority '{v}'"))),
-        None => return Err(bad(p.origin, format!("security rule '{name}' has no priority"))),
-    };
-    let sources = addresses(
-        p,
-        single_src,
-        "sourceAddressPrefixes",
-        "sourceApplicationSecurityGroups",
-    )?;
-    let destinations = addresses(
-        p,
-        single_dst,
-        "destinationAddressPrefixes",
-        "destinationApplicationSecurityGroups",
-    )?;
-    let dest_ports = ports(p, single_port, &name)?;
-    let source_field = if single_src.is_some_and(|s| !s.is_empty()) {
-        "sourceAddressPrefix"
-    } else {
-        "sourceAddressPrefixes"
-    };
-    let spec = RuleSpec {
-        priority,
-        access,
-        direction,
-        protocol,
-        sources,
-        destinations,
-        dest_ports,
-    };
-    Ok(RuleRead::Rule(SecurityRule {
-        name,
-        spec,
-        default,
-        origin: Some(rule.origin.clone()),
-        fields: Some(p.origin.clone()),
-        source_field,
-    }))
+            fields: p.origin.clone(),
+            source_field,
+            known: partial,
+            unknown,
+        }),
+    })
 }
 
-/// The union of the single prefix, the prefix list and the application security groups.
-fn addresses(p: Node<'_>, single: Option<&str>, list: &str, asgs: &str) -> Parsed<Vec<AddressSpec>> {
+/// The unresolved template values of one field: the field itself, or elements of its list (an application
+/// security group reference whose `id` is unresolved included).
+pub fn unresolved_in(p: Node<'_>, key: &str) -> Vec<UnknownValue> {
+    let Some(field) = p.get(key) else {
+        return Vec::new();
+    };
+    fn marker(v: &Value) -> Option<(String, &Value)> {
+        let id = v.get("id");
+        unresolved(v)
+            .map(|e| (e, v))
+            .or_else(|| id.and_then(|id| unresolved(id).map(|e| (e, id))))
+    }
+    let one = |v: &Value, origin: &Origin| {
+        marker(v).map(|(expression, m)| UnknownValue {
+            field: key.to_string(),
+            expression,
+            reason: m.get("reason").and_then(Value::as_str).map(str::to_string),
+            origin: origin.clone(),
+        })
+    };
+    match field.value {
+        Value::Array(_) => p.items(key).iter().filter_map(|i| one(i.value, &i.origin)).collect(),
+        v => one(v, &field.origin).into_iter().collect(),
+    }
+}
+
+/// A required keyword field (`protocol`, `access`, `direction`) parsed by `parse`.
+fn keyword<T>(p: Node<'_>, key: &str, name: &str, parse: fn(&str) -> Result<T, SpecError>) -> Parsed<T> {
+    let at = p.origin.child(key);
+    match p.text(key) {
+        Some(Ok(s)) => parse(s).map_err(|e| bad(&at, e.0)),
+        Some(Err(v)) => Err(bad(&at, format!("invalid {key} {v}: expected a string"))),
+        None => Err(bad(p.origin, format!("security rule '{name}' has no {key}"))),
+    }
+}
+
+fn priority(p: Node<'_>, name: &str) -> Parsed<u32> {
+    let at = p.origin.child("priority");
+    match p.number("priority") {
+        Some(Ok(n)) => u32::try_from(n).map_err(|_| bad(&at, format!("priority {n} is out of range"))),
+        Some(Err(v)) => Err(bad(&at, format!("invalid priority '{v}'"))),
+        None => Err(bad(p.origin, format!("security rule '{name}' has no priority"))),
+    }
+}
+
+/// The union of the single prefix, the prefix list and the application security groups (`fields`, in
+/// that order).
+fn addresses(p: Node<'_>, [single, list, asgs]: [&str; 3]) -> Parsed<Vec<AddressSpec>> {
     let mut out = Vec::new();
-    if let Some(s) = single.filter(|s| !s.trim().is_empty()) {
-        let key = if list.starts_with("source") {
-            "sourceAddressPrefix"
-        } else {
-            "destinationAddressPrefix"
-        };
-        out.push(AddressSpec::parse(s).map_err(|e| bad(&p.origin.child(key), e.0))?);
+    if let Some(s) = p.str(single).filter(|s| !s.trim().is_empty()) {
+        out.push(AddressSpec::parse(s).map_err(|e| bad(&p.origin.child(single), e.0))?);
     }
     for item in p.items(list) {
         let s = item
@@ -186,14 +207,14 @@ fn addresses(p: Node<'_>, single: Option<&str>, list: &str, asgs: &str) -> Parse
     Ok(out)
 }
 
-fn ports(p: Node<'_>, single: Option<&str>, name: &str) -> Parsed<PortSet> {
+fn ports(p: Node<'_>, name: &str) -> Parsed<PortSet> {
     let mut set = PortSet::default();
     let mut any = false;
-    if let Some(s) = single.filter(|s| !s.trim().is_empty()) {
-        set.union(&PortSet::parse(s).map_err(|e| bad(&p.origin.child("destinationPortRange"), e.0))?);
+    if let Some(s) = p.str(PORT_FIELDS[0]).filter(|s| !s.trim().is_empty()) {
+        set.union(&PortSet::parse(s).map_err(|e| bad(&p.origin.child(PORT_FIELDS[0]), e.0))?);
         any = true;
     }
-    for item in p.items("destinationPortRanges") {
+    for item in p.items(PORT_FIELDS[1]) {
         let s = item
             .value
             .as_str()
@@ -327,33 +348,16 @@ pub fn bastion(n: Node<'_>, id: &str) -> Bastion {
 pub fn vm(n: Node<'_>, id: &str) -> Vm {
     let props = n.props();
     let p = props.node();
-    let os_profile = p.get("osProfile");
-    let storage = p.get("storageProfile");
-    let storage = storage.as_ref().map(Owned::node);
-    let os_disk = storage.and_then(|s| s.get("osDisk"));
-    let os_type = os_disk
-        .as_ref()
-        .and_then(|d| d.node().str("osType"))
-        .map(str::to_string)
-        .or_else(|| {
-            let profile = os_profile.as_ref()?.node();
-            if profile.get("windowsConfiguration").is_some() {
-                Some("Windows".to_string())
-            } else {
-                profile.get("linuxConfiguration").map(|_| "Linux".to_string())
-            }
-        });
     let nics = p
         .get("networkProfile")
         .map(|np| np.node().references("networkInterfaces"))
         .unwrap_or_default();
     Vm {
         meta: meta(n, id),
-        computer_name: os_profile
-            .as_ref()
-            .and_then(|o| o.node().str("computerName"))
-            .map(str::to_string),
-        os_type,
+        computer_name: p
+            .get("osProfile")
+            .and_then(|o| o.node().str("computerName").map(str::to_string)),
+        os: super::os::vm_os(p),
         nics,
     }
 }

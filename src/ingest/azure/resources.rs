@@ -8,7 +8,7 @@ use super::node::{Node, Owned};
 use super::parse::{self, Bad, RuleRead};
 use super::RawResource;
 use crate::error::InputError;
-use crate::model::{Builder, DomainService, Key, LbRuleKind, Nic, Nsg, PublicIp, Ref, UnresolvedRule, Vnet};
+use crate::model::{Builder, DomainService, Key, LbRuleKind, Nic, Nsg, PublicIp, Ref, Vnet};
 use crate::source::{Loc, Origin};
 
 /// Read one resource into the builder. Resources of types no rule reads are skipped.
@@ -44,9 +44,9 @@ fn add_typed(b: &mut Builder, kind: &str, n: Node<'_>, id: &str) -> Result<(), B
             };
             for (list, default) in [("securityRules", false), ("defaultSecurityRules", true)] {
                 for r in p.items(list) {
-                    match parse::security_rule(r.node(), default)? {
+                    match parse::security_rule(r.node(), default, &key)? {
                         RuleRead::Rule(rule) => nsg.rules.push(rule),
-                        RuleRead::Unresolved(u) => b.unresolved_rule(u.into_rule(key.clone())),
+                        RuleRead::Unresolved(u) => b.unresolved_rule(u),
                     }
                 }
             }
@@ -54,9 +54,9 @@ fn add_typed(b: &mut Builder, kind: &str, n: Node<'_>, id: &str) -> Result<(), B
         }
         "microsoft.network/networksecuritygroups/securityrules" => {
             if let Some(parent) = key.parent() {
-                match parse::security_rule(n, false)? {
+                match parse::security_rule(n, false, &parent)? {
                     RuleRead::Rule(rule) => b.security_rule(&id.trim_end_matches('/')[..parent.as_str().len()], rule),
-                    RuleRead::Unresolved(u) => b.unresolved_rule(u.into_rule(parent)),
+                    RuleRead::Unresolved(u) => b.unresolved_rule(u),
                 }
             }
         }
@@ -146,17 +146,6 @@ fn child_lb_rule(b: &mut Builder, n: Node<'_>, key: &Key, kind: LbRuleKind) -> R
         b.lb_rule(parent, lb::lb_rule(owned, kind)?);
     }
     Ok(())
-}
-
-impl parse::Unresolved {
-    fn into_rule(self, nsg: Key) -> UnresolvedRule {
-        UnresolvedRule {
-            nsg,
-            name: self.name,
-            origin: self.origin,
-            reason: self.reason,
-        }
-    }
 }
 
 /// The lower-cased resource type: `type` when given, else derived from the ID.
