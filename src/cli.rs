@@ -69,6 +69,34 @@ pub struct ScanArgs {
     /// evaluated) instead of failing with exit 2.
     #[arg(long)]
     pub allow_empty: bool,
+    /// The largest input file read, in bytes, or with a unit: 200MB, 2GiB [default: 1GiB].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_input_size: Option<u64>,
+}
+
+/// `1048576`, `500KB`, `200MB`, `2GiB` (K/M/G are powers of 1024, with or without `i` and `B`).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size (e.g. 200MB)"))?;
+    let shift = match unit
+        .trim()
+        .to_ascii_uppercase()
+        .trim_end_matches('B')
+        .trim_end_matches('I')
+    {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        _ => return Err(format!("'{s}': the unit is one of B, KB, MB, GB")),
+    };
+    number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("'{s}' is too large"))
 }
 
 fn parse_fail_on(s: &str) -> Result<FailOn, String> {
@@ -175,6 +203,7 @@ fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<Exit, Error> {
         &Options {
             skip_unknown: args.skip_unknown,
             allow_empty: args.allow_empty || config.allow_empty,
+            max_input_size: args.max_input_size.unwrap_or(ingest::DEFAULT_MAX_INPUT_SIZE),
         },
     )?;
     let eval = evaluate(&mut env, &config, &today_utc());
@@ -273,4 +302,19 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     tmp.write_all(bytes).map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_read_with_or_without_units() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("200MB"), Ok(200 << 20));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_size("5 k"), Ok(5 << 10));
+        assert!(parse_size("12 parsecs").is_err() && parse_size("").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
+    }
 }

@@ -237,7 +237,7 @@ fn utf16_and_bom_files_written_by_powershell_are_read() {
 
 #[cfg(unix)]
 #[test]
-fn symlink_loops_are_skipped_and_dangling_links_are_errors() {
+fn symlink_loops_and_dangling_links_are_skipped_in_folders_and_named_links_are_errors() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "nsgs.json", &nsg_list(r#""destinationPortRange": "443""#));
     std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
@@ -252,8 +252,57 @@ fn symlink_loops_are_skipped_and_dangling_links_are_errors() {
         .arg("scan")
         .arg(dir.path())
         .assert()
+        .code(0)
+        .stderr(contains("dangling.json: skipped: dangling symbolic link"));
+    rdsaudit()
+        .arg("scan")
+        .arg(dir.path().join("dangling.json"))
+        .assert()
         .code(2)
         .stderr(contains("dangling.json"));
+}
+
+#[test]
+fn files_over_the_size_limit_are_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let nsgs = write(dir.path(), "nsgs.json", &nsg_list(r#""destinationPortRange": "443""#));
+    rdsaudit()
+        .arg("scan")
+        .arg(&nsgs)
+        .args(["--max-input-size", "100"])
+        .assert()
+        .code(2)
+        .stderr(contains("over --max-input-size 100"));
+    rdsaudit()
+        .arg("scan")
+        .arg(&nsgs)
+        .args(["--max-input-size", "1MB"])
+        .assert()
+        .code(0);
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_in_a_folder_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "nsgs.json", &nsg_list(r#""destinationPortRange": "443""#));
+    let fifo = dir.path().join("pipe.json");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    rdsaudit()
+        .arg("scan")
+        .arg(dir.path())
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(0)
+        .stderr(contains("pipe.json: skipped: not a regular file"));
+    rdsaudit()
+        .arg("scan")
+        .arg(&fifo)
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stderr(contains("not a regular file"));
 }
 
 #[test]

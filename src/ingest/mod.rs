@@ -19,12 +19,27 @@ use crate::source::{display_path, Source};
 use azure::{Family, RawResource};
 use host::assemble::{assemble, Folder};
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Skip files named on the command line whose kind is unknown, instead of failing.
     pub skip_unknown: bool,
     /// Accept inputs that hold no resource and no host evidence (every list `[]`) instead of failing.
     pub allow_empty: bool,
+    /// The largest file read, in bytes; a larger one is an input error before it is read.
+    pub max_input_size: u64,
+}
+
+/// 1 GiB: a tenant-wide Resource Graph dump fits; a runaway file is refused before it is read.
+pub const DEFAULT_MAX_INPUT_SIZE: u64 = 1 << 30;
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            skip_unknown: false,
+            allow_empty: false,
+            max_input_size: DEFAULT_MAX_INPUT_SIZE,
+        }
+    }
 }
 
 /// What reading one file gave.
@@ -119,6 +134,16 @@ fn nothing_to_audit(files: usize) -> String {
 }
 
 fn read_one(path: &Path, named: bool, opts: &Options) -> Result<Read, InputError> {
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    if size > opts.max_input_size {
+        return Err(InputError::new(
+            &display_path(path),
+            format!(
+                "file is {size} bytes, over --max-input-size {} (raise it to read this file)",
+                opts.max_input_size
+            ),
+        ));
+    }
     let mut source = Source::load(path, named)?;
     if host::evidence::is_evidence(path) {
         // Each parser decides what an empty file means (an empty group is `[]` or nothing at all).

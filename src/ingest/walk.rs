@@ -62,6 +62,11 @@ fn walk_dir(root: &Path, out: &mut Walked, errors: &mut Vec<InputError>) {
                 let at = e.path().map(display_path).unwrap_or_default();
                 out.warnings.push(format!("{at}: skipped: symbolic link loop"));
             }
+            // A link whose target is gone, met while walking (named on the command line it is an error).
+            Err(e) if e.path().is_some_and(is_dangling_link) => {
+                let at = e.path().map(display_path).unwrap_or_default();
+                out.warnings.push(format!("{at}: skipped: dangling symbolic link"));
+            }
             Err(e) => {
                 let at = e.path().map(display_path).unwrap_or_else(|| display_path(root));
                 let cause = e.io_error().map(ToString::to_string).unwrap_or_else(|| e.to_string());
@@ -69,4 +74,8 @@ fn walk_dir(root: &Path, out: &mut Walked, errors: &mut Vec<InputError>) {
             }
         }
     }
+}
+
+fn is_dangling_link(path: &Path) -> bool {
+    path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) && std::fs::metadata(path).is_err()
 }
