@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::common::{peers, vm_nics};
+use super::common::{missing_nics, peers, vm_nics};
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, NotEvaluated, Severity, Subject};
 use crate::model::{Environment, Key, Os, Vm};
@@ -22,7 +22,17 @@ declare_rule!(
 );
 
 fn check(env: &Environment, out: &mut Outcomes) {
-    for (vnet_key, vms) in vnets_to_judge(env) {
+    let (vnets, unplaced) = vnets_to_judge(env);
+    for (vm, why) in unplaced {
+        let reason = format!("the VNet of VM '{}' is not known: {why}", vm.meta.name);
+        out.not_evaluated.push(NotEvaluated::new(
+            &META,
+            Subject::resource(&vm.meta.id),
+            reason,
+            Some(vm.meta.origin.clone()),
+        ));
+    }
+    for (vnet_key, vms) in vnets {
         let names: Vec<&str> = vms.judged.iter().map(|v| v.meta.name.as_str()).collect();
         let Some(vnet) = env.vnets.get(&vnet_key) else {
             let all: Vec<&str> = vms.judged.iter().chain(&vms.unknown_os).map(|v| v.meta.name.as_str()).collect();
@@ -87,11 +97,16 @@ struct VnetVms<'e> {
     unknown_os: Vec<&'e Vm>,
 }
 
+/// A VM that counts but whose VNet cannot be told, and why.
+type Unplaced<'e> = Vec<(&'e Vm, String)>;
+
 /// VNets holding a VM with an RDS or NPS role; when no VM has a known role, any Windows VM counts, and a VM
-/// whose OS is unknown leaves its VNet "not evaluated" unless something else decides it.
-fn vnets_to_judge(env: &Environment) -> BTreeMap<Key, VnetVms<'_>> {
+/// whose OS is unknown leaves its VNet "not evaluated" unless something else decides it. A VM that counts
+/// but whose NICs are not in the inputs, or whose subnet reference is unresolved, is returned apart.
+fn vnets_to_judge(env: &Environment) -> (BTreeMap<Key, VnetVms<'_>>, Unplaced<'_>) {
     let any_role = env.vms.values().any(|vm| !env.vm_roles(vm).is_empty());
     let mut out: BTreeMap<Key, VnetVms<'_>> = BTreeMap::new();
+    let mut unplaced = Vec::new();
     for vm in env.vms.values() {
         let unknown = match (any_role, vm.os) {
             (true, _) if env.vm_roles(vm).is_empty() => continue,
@@ -99,19 +114,32 @@ fn vnets_to_judge(env: &Environment) -> BTreeMap<Key, VnetVms<'_>> {
             (false, Os::Unknown) => true,
             (false, Os::Other) => continue,
         };
-        for (_, nic) in vm_nics(env, vm) {
+        let nics = vm_nics(env, vm);
+        let missing = missing_nics(env, vm);
+        if nics.is_empty() {
+            let why = match missing.is_empty() {
+                true => "it lists no NIC".to_string(),
+                false => format!("its NIC {} is not in the inputs", missing.join(", ")),
+            };
+            unplaced.push((vm, why));
+        }
+        for (_, nic) in nics {
             for cfg in &nic.ip_configs {
-                if let Some(vnet) = cfg.subnet.as_ref().and_then(|r| r.key()).and_then(|k| k.parent()) {
-                    let entry = out.entry(vnet).or_default();
-                    let list = if unknown { &mut entry.unknown_os } else { &mut entry.judged };
-                    if !list.iter().any(|v| v.meta.id == vm.meta.id) {
-                        list.push(vm);
+                match cfg.subnet.as_ref().map(|r| (r, r.key().and_then(|k| k.parent()))) {
+                    Some((_, Some(vnet))) => {
+                        let entry = out.entry(vnet).or_default();
+                        let list = if unknown { &mut entry.unknown_os } else { &mut entry.judged };
+                        if !list.iter().any(|v| v.meta.id == vm.meta.id) {
+                            list.push(vm);
+                        }
                     }
+                    Some((r, None)) => unplaced.push((vm, format!("its subnet is {}", r.describe()))),
+                    None => {}
                 }
             }
         }
     }
-    out
+    (out, unplaced)
 }
 
 enum Served {
