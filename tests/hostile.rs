@@ -63,7 +63,9 @@ fn entity_expansion_in_an_nps_export_is_refused() {
     dtd.push(']');
     dtd.push('>');
     std::fs::write(host.join("nps-config.xml"), format!("{dtd}<Root>&a11;</Root>")).unwrap();
-    scan(dir.path()).code(2).stderr(contains("nps-config.xml").and(no_panic()));
+    scan(dir.path())
+        .code(2)
+        .stderr(contains("nps-config.xml").and(no_panic()));
 }
 
 #[test]
@@ -73,5 +75,7 @@ fn a_million_element_array_is_read() {
     let body = vec!["1"; 1_000_000].join(",");
     // Not resources: recognised as nothing, so named on the command line it is refused by name.
     std::fs::write(&path, format!("[{body}]")).unwrap();
-    scan(&path).code(2).stderr(contains("graph.json: not a recognised input").and(no_panic()));
+    scan(&path)
+        .code(2)
+        .stderr(contains("graph.json: not a recognised input").and(no_panic()));
 }

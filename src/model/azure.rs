@@ -165,14 +165,22 @@ impl LoadBalancer {
     }
 
     /// Whether a rule forwards RDP from the internet: a public frontend, a backend port covering 3389
-    /// (0 is HA ports) and a protocol carrying TCP or UDP. `Err`: a public rule carrying TCP or UDP whose
-    /// backend port the input leaves unresolved.
+    /// (0 is HA ports) and a protocol carrying TCP or UDP. `Err`: a public rule that what is known does not
+    /// rule out, whose protocol or backend port the input leaves unresolved.
     pub fn forwards_rdp<'r>(&self, rule: &'r LbRule) -> Result<bool, &'r UnknownValue> {
-        if rule.protocol.transports().next().is_none() || !self.rule_is_public(rule) {
+        let no_transport = rule.protocol.as_ref().is_ok_and(|p| p.transports().next().is_none());
+        let other_port = rule
+            .backend_port
+            .as_ref()
+            .is_ok_and(|p| !crate::net::ports::lb_backend_port_covers(*p, crate::net::RDP_PORT));
+        if no_transport || other_port || !self.rule_is_public(rule) {
             return Ok(false);
         }
-        let port = rule.backend_port.as_ref()?;
-        Ok(crate::net::ports::lb_backend_port_covers(*port, crate::net::RDP_PORT))
+        // What is known lets RDP through: an unresolved protocol or port leaves it undecided.
+        match (&rule.protocol, &rule.backend_port) {
+            (Err(unknown), _) | (_, Err(unknown)) => Err(unknown),
+            _ => Ok(true),
+        }
     }
 
     /// `load balancer lb inboundNatRules r (Tcp 50001 -> 3389)`, for messages and evidence.
@@ -182,12 +190,15 @@ impl LoadBalancer {
             Ok(port) => port.to_string(),
             Err(unknown) => unknown.expression.clone(),
         };
+        let protocol = match &rule.protocol {
+            Ok(p) => p.to_string(),
+            Err(unknown) => unknown.expression.clone(),
+        };
         format!(
-            "load balancer {} {} {} ({} {} -> {backend})",
+            "load balancer {} {} {} ({protocol} {} -> {backend})",
             self.meta.name,
             rule.kind.segment(),
             rule.name,
-            rule.protocol,
             rule.frontend_port.as_deref().unwrap_or("?")
         )
     }
@@ -243,7 +254,8 @@ pub struct LbRule {
     pub kind: LbRuleKind,
     pub id: Option<String>,
     pub name: String,
-    pub protocol: crate::net::protocol::Protocol,
+    /// `Err` when the input leaves it unresolved.
+    pub protocol: Result<crate::net::protocol::Protocol, UnknownValue>,
     pub frontend_port: Option<String>,
     /// `Err` when the input leaves it unresolved (an ARM template parameter without a value).
     pub backend_port: Result<u32, UnknownValue>,

@@ -163,7 +163,8 @@ fn entries(env: &Environment, nic: &Nic, cfg: &IpConfig) -> Vec<Entry> {
             };
             out.push(Entry {
                 describe: format!("{} -> NIC {} / {}", lb.describe_rule(rule), nic.meta.name, cfg.name),
-                transports: rule.protocol.transports().collect(),
+                // An unresolved protocol is tried in its widest form (the entry is then undecided anyway).
+                transports: rule.protocol.as_ref().map_or(Transport::ALL.to_vec(), |p| p.transports().collect()),
                 origin: rule.fields.child("backendPort"),
                 no_nsg: Some(if lb.is_standard() {
                     NoNsgPolicy::Closed

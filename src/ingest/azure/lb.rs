@@ -100,7 +100,10 @@ pub fn lb_rule(item: Owned<'_>, kind: LbRuleKind) -> Parsed<LbRule> {
         kind,
         id: node.str("id").map(str::to_string),
         name: last_segment(node.str("name").unwrap_or("")).to_string(),
-        protocol: parse::protocol_at(p, "protocol")?,
+        protocol: match parse::unresolved_in(p, "protocol").into_iter().next() {
+            Some(unknown) => Err(unknown),
+            None => Ok(parse::protocol_at(p, "protocol")?),
+        },
         frontend_port,
         backend_port: unknown.map_or(Ok(backend_port), Err),
         frontends,
