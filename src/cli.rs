@@ -64,6 +64,10 @@ pub struct ScanArgs {
     /// Skip files named on the command line whose kind is not recognised, instead of failing.
     #[arg(long)]
     pub skip_unknown: bool,
+    /// A deployment parameter file for the templates scanned (repeatable; later files win, as with
+    /// `az deployment group create --parameters`). `x.parameters.json` beside `x.json` applies by itself.
+    #[arg(long, value_name = "FILE", action = clap::ArgAction::Append)]
+    pub parameters: Vec<PathBuf>,
 }
 
 fn parse_fail_on(s: &str) -> Result<FailOn, String> {
@@ -165,6 +169,7 @@ fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<Exit, Error> {
         &args.paths,
         &Options {
             skip_unknown: args.skip_unknown,
+            parameters: args.parameters.clone(),
         },
     )?;
     let eval = evaluate(&mut env, &config, &today_utc());
