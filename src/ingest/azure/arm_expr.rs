@@ -121,7 +121,7 @@ pub fn unknown(text: impl Into<String>) -> Value {
     Value::Object(map)
 }
 
-fn partial(text: String) -> Value {
+pub(crate) fn partial(text: String) -> Value {
     let mut map = Map::new();
     map.insert(PARTIAL.to_owned(), Value::String(text));
     Value::Object(map)
@@ -195,8 +195,8 @@ impl Evaluator<'_> {
     fn unknown_of(&self, expr: &Expr) -> Value {
         let mut text = String::new();
         let subst = |e: &Expr| match e {
-            Expr::Call(name, _) if name.eq_ignore_ascii_case("copyIndex") => {
-                self.eval(e).ok().and_then(|v| v.as_i64()).map(|i| i.to_string())
+            Expr::Call(name, args) if name.eq_ignore_ascii_case("copyIndex") => {
+                self.copy_index(args).ok().flatten().map(|i| i.to_string())
             }
             _ => None,
         };
@@ -218,6 +218,12 @@ impl Evaluator<'_> {
                 v => Err(format!("if() condition {v} is not a boolean")),
             };
         }
+        if lower == "copyindex" {
+            return Ok(match self.copy_index(args)? {
+                Some(i) => Value::from(i),
+                None => self.unknown_of(expr),
+            });
+        }
         if functions::is_unknowable(&lower) {
             return Ok(self.unknown_of(expr));
         }
@@ -226,7 +232,6 @@ impl Evaluator<'_> {
         match (lower.as_str(), values.as_slice()) {
             ("parameters", [Value::String(n)]) => return self.ctx.parameter(n),
             ("variables", [Value::String(n)]) => return self.ctx.variable(n),
-            ("copyindex", _) => return self.copy_index(expr, &values),
             ("resourcegroup", []) => return Ok(functions::resource_group(d)),
             ("subscription", []) => return Ok(functions::subscription(d)),
             ("deployment", []) => return Ok(functions::deployment(d)),
@@ -269,9 +274,11 @@ impl Evaluator<'_> {
         })
     }
 
-    /// `copyIndex()`, `copyIndex(offset)`, `copyIndex('loop')`, `copyIndex('loop', offset)`.
-    fn copy_index(&self, expr: &Expr, values: &[Value]) -> Result<Value, String> {
-        let (name, offset) = match values {
+    /// `copyIndex()`, `copyIndex(offset)`, `copyIndex('loop')`, `copyIndex('loop', offset)`: `None` when the
+    /// loop's count, hence its index, is unknown.
+    fn copy_index(&self, args: &[Expr]) -> Result<Option<i64>, String> {
+        let values = args.iter().map(|a| self.eval(a)).collect::<Result<Vec<_>, _>>()?;
+        let (name, offset) = match values.as_slice() {
             [] => (None, None),
             [Value::String(n)] => (Some(n.as_str()), None),
             [offset] => (None, Some(offset)),
@@ -284,10 +291,7 @@ impl Evaluator<'_> {
                 .as_i64()
                 .ok_or_else(|| format!("copyIndex() offset {v} is not an integer"))?,
         };
-        Ok(match self.ctx.copy_index(name)?.as_i64() {
-            Some(i) => Value::from(i + offset),
-            None => self.unknown_of(expr),
-        })
+        Ok(self.ctx.copy_index(name)?.as_i64().map(|i| i + offset))
     }
 }
 

@@ -474,11 +474,30 @@ fn min_max(min: bool, a: &[Value]) -> Result<Value, String> {
         .ok_or_else(|| "min()/max() of nothing".to_owned())
 }
 
+/// A scope name as functions see it: the placeholders (`{resourceGroup}`) are unknown values whose text is the
+/// placeholder itself, so that `take(resourceGroup().name, 3)` stays unknown while IDs concatenated by hand
+/// (`concat('/subscriptions/', subscription().subscriptionId, ...)`) equal those `resourceId()` builds.
+fn scope_name(name: &str) -> Value {
+    match name.strip_prefix('{').and_then(|n| n.strip_suffix('}')) {
+        Some(placeholder) => super::unknown(placeholder),
+        None => Value::String(name.to_owned()),
+    }
+}
+
+/// A text that may hold placeholders: partial when it does.
+fn scope_text(text: String) -> Value {
+    if text.contains('{') {
+        super::partial(text)
+    } else {
+        Value::String(text)
+    }
+}
+
 pub fn resource_group(d: &Deployment) -> Value {
     let location = super::unknown("resourceGroup().location");
     serde_json::json!({
-        "id": group_scope(&d.subscription, &d.group),
-        "name": d.group,
+        "id": scope_text(group_scope(&d.subscription, &d.group)),
+        "name": scope_name(&d.group),
         "type": "Microsoft.Resources/resourceGroups",
         "location": location,
     })
@@ -486,8 +505,8 @@ pub fn resource_group(d: &Deployment) -> Value {
 
 pub fn subscription(d: &Deployment) -> Value {
     serde_json::json!({
-        "id": format!("/subscriptions/{}", d.subscription),
-        "subscriptionId": d.subscription,
+        "id": scope_text(format!("/subscriptions/{}", d.subscription)),
+        "subscriptionId": scope_name(&d.subscription),
         "tenantId": super::unknown("subscription().tenantId"),
         "displayName": super::unknown("subscription().displayName"),
     })

@@ -191,6 +191,26 @@ fn unknowable_functions_are_symbolic_with_canonical_text() {
 }
 
 #[test]
+fn the_unknown_subscription_and_group_are_their_placeholders() {
+    assert_eq!(symbolic("[resourceGroup().name]"), "{resourceGroup}");
+    assert_eq!(
+        symbolic("[resourceGroup().id]"),
+        "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}"
+    );
+    assert_eq!(symbolic("[subscription().subscriptionId]"), "{subscriptionId}");
+    assert_eq!(symbolic("[subscription().id]"), "/subscriptions/{subscriptionId}");
+    assert_eq!(
+        symbolic("[take(resourceGroup().name, 3)]"),
+        "{take(resourceGroup().name, 3)}"
+    );
+    // IDs concatenated by hand equal those resourceId() builds.
+    assert_eq!(
+        symbolic("[concat('/subscriptions/', subscription().subscriptionId, '/resourceGroups/', resourceGroup().name, '/providers/Microsoft.Network/virtualNetworks/v')]"),
+        value("[resourceId('Microsoft.Network/virtualNetworks', 'v')]")
+    );
+}
+
+#[test]
 fn ids_around_unknown_names_join() {
     let nsg = "[resourceId('Microsoft.Network/networkSecurityGroups', parameters('noDefault'))]";
     assert_eq!(
@@ -227,15 +247,24 @@ fn concat_joins_strings_and_arrays() {
 #[test]
 fn documented_examples() {
     let cases: &[(&str, Value)] = &[
-        ("[format('{0}, {1}. Formatted number: {2:N0}', 'Hello', 'User', 8175133)]", json!("Hello, User. Formatted number: 8,175,133")),
+        (
+            "[format('{0}, {1}. Formatted number: {2:N0}', 'Hello', 'User', 8175133)]",
+            json!("Hello, User. Formatted number: 8,175,133"),
+        ),
         ("[format('{0:D3}-{{x}}', 7)]", json!("007-{x}")),
         ("[toLower('One Two Three')]", json!("one two three")),
         ("[toUpper('One Two Three')]", json!("ONE TWO THREE")),
         ("[replace('123-123-1234', '-', '')]", json!("1231231234")),
         ("[split('one,two,three', ',')]", json!(["one", "two", "three"])),
-        ("[split('one;two,three', createArray(',', ';'))]", json!(["one", "two", "three"])),
+        (
+            "[split('one;two,three', createArray(',', ';'))]",
+            json!(["one", "two", "three"]),
+        ),
         ("[substring('hello there', 6, 3)]", json!("the")),
-        ("[string(createObject('valueA', 10, 'valueB', 'Example Text'))]", json!("{\"valueA\":10,\"valueB\":\"Example Text\"}")),
+        (
+            "[string(createObject('valueA', 10, 'valueB', 'Example Text'))]",
+            json!("{\"valueA\":10,\"valueB\":\"Example Text\"}"),
+        ),
         ("[string(createArray('a', 'b', 'c'))]", json!("[\"a\",\"b\",\"c\"]")),
         ("[string(5)]", json!("5")),
         ("[int('4')]", json!(4)),
@@ -258,9 +287,18 @@ fn documented_examples() {
         ("[greaterOrEquals(5, 5)]", json!(true)),
         ("[less(10, 5)]", json!(false)),
         ("[lessOrEquals('a', 'b')]", json!(true)),
-        ("[union(createObject('one', 'a', 'two', 'b', 'three', 'c1'), createObject('three', 'c2', 'four', 'd'))]", json!({"one": "a", "two": "b", "three": "c2", "four": "d"})),
-        ("[union(createArray('one', 'two', 'three'), createArray('three', 'four'))]", json!(["one", "two", "three", "four"])),
-        ("[intersection(createArray('one', 'two', 'three'), createArray('two', 'three'))]", json!(["two", "three"])),
+        (
+            "[union(createObject('one', 'a', 'two', 'b', 'three', 'c1'), createObject('three', 'c2', 'four', 'd'))]",
+            json!({"one": "a", "two": "b", "three": "c2", "four": "d"}),
+        ),
+        (
+            "[union(createArray('one', 'two', 'three'), createArray('three', 'four'))]",
+            json!(["one", "two", "three", "four"]),
+        ),
+        (
+            "[intersection(createArray('one', 'two', 'three'), createArray('two', 'three'))]",
+            json!(["two", "three"]),
+        ),
         ("[first('One Two Three')]", json!("O")),
         ("[first(createArray('one', 'two', 'three'))]", json!("one")),
         ("[last(createArray('one', 'two', 'three'))]", json!("three")),
@@ -286,18 +324,36 @@ fn documented_examples() {
         ("[mod(7, 3)]", json!(1)),
         ("[min(createArray(0, 3, 2, 5, 4))]", json!(0)),
         ("[max(0, 3, 2, 5, 4)]", json!(5)),
-        ("[uri('http://contoso.com/resources/', 'nested/azuredeploy.json')]", json!("http://contoso.com/resources/nested/azuredeploy.json")),
-        ("[uri('http://contoso.com/resources/azuredeploy.json', 'nested/azuredeploy.json')]", json!("http://contoso.com/resources/nested/azuredeploy.json")),
-        ("[uri('http://contoso.com', 'nested/azuredeploy.json')]", json!("http://contoso.com/nested/azuredeploy.json")),
-        ("[resourceGroup().name]", json!("{resourceGroup}")),
-        ("[resourceGroup().id]", json!("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}")),
-        ("[subscription().subscriptionId]", json!("{subscriptionId}")),
-        ("[subscription().id]", json!("/subscriptions/{subscriptionId}")),
+        (
+            "[uri('http://contoso.com/resources/', 'nested/azuredeploy.json')]",
+            json!("http://contoso.com/resources/nested/azuredeploy.json"),
+        ),
+        (
+            "[uri('http://contoso.com/resources/azuredeploy.json', 'nested/azuredeploy.json')]",
+            json!("http://contoso.com/resources/nested/azuredeploy.json"),
+        ),
+        (
+            "[uri('http://contoso.com', 'nested/azuredeploy.json')]",
+            json!("http://contoso.com/nested/azuredeploy.json"),
+        ),
         ("[deployment().name]", json!("azuredeploy")),
-        ("[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'acdd72a7')]", json!("/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7")),
-        ("[subscriptionResourceId('sub1', 'Microsoft.Authorization/roleDefinitions', 'r')]", json!("/subscriptions/sub1/providers/Microsoft.Authorization/roleDefinitions/r")),
-        ("[tenantResourceId('Microsoft.Authorization/policyDefinitions', 'p')]", json!("/providers/Microsoft.Authorization/policyDefinitions/p")),
-        ("[extensionResourceId(resourceGroup().id, 'Microsoft.Authorization/locks', 'lock')]", json!("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Authorization/locks/lock")),
+        (
+            "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'acdd72a7')]",
+            json!("/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7"),
+        ),
+        (
+            "[subscriptionResourceId('sub1', 'Microsoft.Authorization/roleDefinitions', 'r')]",
+            json!("/subscriptions/sub1/providers/Microsoft.Authorization/roleDefinitions/r"),
+        ),
+        (
+            "[tenantResourceId('Microsoft.Authorization/policyDefinitions', 'p')]",
+            json!("/providers/Microsoft.Authorization/policyDefinitions/p"),
+        ),
+        // The group's ID holds the unknown subscription and group: the result is text around them.
+        (
+            "[extensionResourceId(resourceGroup().id, 'Microsoft.Authorization/locks', 'lock')]",
+            json!({PARTIAL: "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Authorization/locks/lock"}),
+        ),
     ];
     for (s, expected) in cases {
         assert_eq!(&value(s), expected, "{s}");

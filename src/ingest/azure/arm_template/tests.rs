@@ -272,7 +272,7 @@ fn unresolved_values_are_marked_not_guessed() {
     );
     let os = &vm["properties"]["osProfile"];
     assert_eq!(os["computerName"], "[literal]");
-    assert_eq!(os["adminUsername"], "{resourceGroup}");
+    assert_eq!(os["adminUsername"]["$unresolved"], "{resourceGroup}");
     assert_eq!(
         vm["properties"]["networkProfile"]["networkInterfaces"][0]["id"],
         find(&all, "/resources/5")["id"]
