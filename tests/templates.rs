@@ -419,3 +419,38 @@ fn bicep_gets_the_command_that_compiles_it() {
         .stderr(contains("main.bicep: skipped: Bicep is not read directly"))
         .stderr(contains("az bicep build-params --file main.bicepparam"));
 }
+
+#[test]
+fn a_resource_declared_twice_is_named_at_both_declarations() {
+    let dir = tempfile::tempdir().unwrap();
+    let nsg = |priority: u32| {
+        format!(
+            r#"{{ "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2023-04-01", "name": "nsg1",
+              "properties": {{ "securityRules": [ {{ "name": "r", "properties": {{ "protocol": "Tcp",
+              "sourcePortRange": "*", "destinationPortRange": "443", "sourceAddressPrefix": "*",
+              "destinationAddressPrefix": "*", "access": "Allow", "priority": {priority}, "direction": "Inbound" }} }} ] }} }}"#
+        )
+    };
+    let text = format!(
+        r#"{{ "$schema": "{SCHEMA}", "resources": [ {}, {} ] }}"#,
+        nsg(100),
+        nsg(200)
+    );
+    let template = write(dir.path(), "twice.json", &text);
+    let (env, _) = scan_with(&[template], &[]);
+    let warning = env
+        .warnings
+        .iter()
+        .find(|w| w.contains("defined differently"))
+        .expect("a warning");
+    let first = warning
+        .split(" in ")
+        .nth(1)
+        .and_then(|w| w.split(" and ").next())
+        .unwrap();
+    assert!(first.ends_with("twice.json at /resources/0"), "{warning}");
+    assert!(
+        warning.ends_with(&format!("twice.json at /resources/1; using {first}")),
+        "{warning}"
+    );
+}

@@ -15,6 +15,7 @@
 //! malformed syntax is an error.
 
 mod functions;
+mod ids;
 mod parser;
 
 use std::borrow::Cow;
@@ -107,8 +108,8 @@ pub fn canonical(s: &str) -> String {
 /// Builds the ID of a resource from its full type and one name per type segment; the error is the reason
 /// the ID cannot be built.
 pub(crate) fn resource_id(deployment: &Deployment, resource_type: &str, names: &[&str]) -> Result<String, String> {
-    functions::build_id(
-        &functions::group_scope(&deployment.subscription, &deployment.group),
+    ids::build_id(
+        &ids::group_scope(&deployment.subscription, &deployment.group),
         resource_type,
         names,
     )
@@ -232,9 +233,9 @@ impl Evaluator<'_> {
         match (lower.as_str(), values.as_slice()) {
             ("parameters", [Value::String(n)]) => return self.ctx.parameter(n),
             ("variables", [Value::String(n)]) => return self.ctx.variable(n),
-            ("resourcegroup", []) => return Ok(functions::resource_group(d)),
-            ("subscription", []) => return Ok(functions::subscription(d)),
-            ("deployment", []) => return Ok(functions::deployment(d)),
+            ("resourcegroup", []) => return Ok(ids::resource_group(d)),
+            ("subscription", []) => return Ok(ids::subscription(d)),
+            ("deployment", []) => return Ok(ids::deployment(d)),
             _ => {}
         }
         if functions::is_textual(&lower) {
