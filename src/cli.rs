@@ -72,6 +72,10 @@ pub struct ScanArgs {
     /// The largest input file read, in bytes, or with a unit: 200MB, 2GiB [default: 1GiB].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_input_size: Option<u64>,
+    /// A deployment parameter file for the templates scanned (repeatable; later files win, as with
+    /// `az deployment group create --parameters`). `x.parameters.json` beside `x.json` applies by itself.
+    #[arg(long, value_name = "FILE", action = clap::ArgAction::Append)]
+    pub parameters: Vec<PathBuf>,
 }
 
 /// `1048576`, `500KB`, `200MB`, `2GiB` (K/M/G are powers of 1024, with or without `i` and `B`).
@@ -204,6 +208,7 @@ fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<Exit, Error> {
             skip_unknown: args.skip_unknown,
             allow_empty: args.allow_empty || config.allow_empty,
             max_input_size: args.max_input_size.unwrap_or(ingest::DEFAULT_MAX_INPUT_SIZE),
+            parameters: args.parameters.clone(),
         },
     )?;
     let eval = evaluate(&mut env, &config, &today_utc());

@@ -16,7 +16,8 @@ use serde_json::Value;
 use crate::error::{Error, InputError};
 use crate::model::{Builder, Environment};
 use crate::source::{display_path, Source};
-use azure::{Family, RawResource};
+use azure::template::{self, Parameters};
+use azure::{Family, RawResource, Resources};
 use host::assemble::{assemble, Folder};
 
 #[derive(Debug, Clone)]
@@ -27,6 +28,8 @@ pub struct Options {
     pub allow_empty: bool,
     /// The largest file read, in bytes; a larger one is an input error before it is read.
     pub max_input_size: u64,
+    /// Deployment parameter files applied to every template, in order (later files win).
+    pub parameters: Vec<PathBuf>,
 }
 
 /// 1 GiB: a tenant-wide Resource Graph dump fits; a runaway file is refused before it is read.
@@ -38,6 +41,7 @@ impl Default for Options {
             skip_unknown: false,
             allow_empty: false,
             max_input_size: DEFAULT_MAX_INPUT_SIZE,
+            parameters: Vec::new(),
         }
     }
 }
@@ -47,24 +51,42 @@ enum Read {
     Inventory {
         source: Source,
         family: Family,
-        resources: Vec<(String, Value)>,
+        resources: Resources,
+        /// Templates a template links to, read with it.
+        linked: Vec<(Source, Resources)>,
+        warnings: Vec<String>,
     },
     Host {
         source: Source,
         parsed: host::evidence::Parsed,
     },
     Skipped {
-        warning: String,
+        warning: Option<String>,
     },
 }
 
 /// Read every input and build the environment. All input errors are collected and returned together.
 pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Environment, Error> {
-    let walked = walk::collect(paths)?;
+    let mut walked = walk::collect(paths)?;
+    let parameters = opts
+        .parameters
+        .iter()
+        .map(|p| template::load_parameters(p))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::Input(vec![e]))?;
+    // A `--parameters` file found again in a walked folder is already applied.
+    let given: Vec<PathBuf> = opts
+        .parameters
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    walked
+        .files
+        .retain(|f| std::fs::canonicalize(&f.path).map_or(true, |c| !given.contains(&c)));
     let reads: Vec<Result<Read, InputError>> = walked
         .files
         .par_iter()
-        .map(|f| read_one(&f.path, f.named, opts))
+        .map(|f| read_one(&f.path, f.named, opts, &parameters))
         .collect();
 
     let mut builder = Builder::default();
@@ -75,17 +97,22 @@ pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Environment, Error> {
     for read in reads {
         match read {
             Ok(Read::Inventory {
-                mut source,
+                source,
                 family,
                 resources,
+                linked,
+                warnings,
             }) => {
-                source.kind = family.name();
-                let id = builder.source(source);
-                raw.extend(resources.into_iter().map(|(pointer, value)| RawResource {
-                    source: id,
-                    pointer,
-                    value,
-                }));
+                warnings.into_iter().for_each(|w| builder.warn(w));
+                for (mut source, resources) in std::iter::once((source, resources)).chain(linked) {
+                    source.kind = family.name();
+                    let id = builder.source(source);
+                    raw.extend(resources.into_iter().map(|(pointer, value)| RawResource {
+                        source: id,
+                        pointer,
+                        value,
+                    }));
+                }
             }
             Ok(Read::Host { source, parsed }) => {
                 let dir = source.path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -96,7 +123,7 @@ pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Environment, Error> {
                 });
                 folder.files.push((builder.source(source), parsed));
             }
-            Ok(Read::Skipped { warning }) => builder.warn(warning),
+            Ok(Read::Skipped { warning }) => warning.into_iter().for_each(|w| builder.warn(w)),
             Err(e) => errors.push(e),
         }
     }
@@ -133,7 +160,7 @@ fn nothing_to_audit(files: usize) -> String {
     format!("nothing to audit: {files} {noun} read, all empty — did the export target the right subscription?")
 }
 
-fn read_one(path: &Path, named: bool, opts: &Options) -> Result<Read, InputError> {
+fn read_one(path: &Path, named: bool, opts: &Options, parameters: &[Parameters]) -> Result<Read, InputError> {
     let size = std::fs::metadata(path).map_or(0, |m| m.len());
     if size > opts.max_input_size {
         return Err(InputError::new(
@@ -144,6 +171,15 @@ fn read_one(path: &Path, named: bool, opts: &Options) -> Result<Read, InputError
             ),
         ));
     }
+    if let Some(message) = bicep(path) {
+        let display = display_path(path);
+        return match named {
+            true => Err(InputError::new(&display, message)),
+            false => Ok(Read::Skipped {
+                warning: Some(format!("{display}: skipped: {message}")),
+            }),
+        };
+    }
     let mut source = Source::load(path, named)?;
     if host::evidence::is_evidence(path) {
         // Each parser decides what an empty file means (an empty group is `[]` or nothing at all).
@@ -153,7 +189,7 @@ fn read_one(path: &Path, named: bool, opts: &Options) -> Result<Read, InputError
     let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
     if !is_json && !named {
         return Ok(Read::Skipped {
-            warning: format!("{}: skipped: not an input rdsaudit reads", source.display),
+            warning: Some(format!("{}: skipped: not an input rdsaudit reads", source.display)),
         });
     }
     if source.text.trim().is_empty() {
@@ -164,19 +200,58 @@ fn read_one(path: &Path, named: bool, opts: &Options) -> Result<Read, InputError
     }
     let value: Value = serde_json::from_str(&source.text)
         .map_err(|e| source.error_at_line(e.line(), e.column(), format!("malformed JSON: {}", strip_position(&e))))?;
-    match azure::recognise(value, &source)? {
-        Some((family, resources)) => Ok(Read::Inventory {
+    if template::is_parameter_file(&value) {
+        return Ok(Read::Skipped {
+            warning: parameter_file_alone(&source),
+        });
+    }
+    match azure::recognise(value, &source, parameters)? {
+        Some(r) => Ok(Read::Inventory {
             source,
-            family,
-            resources,
+            family: r.family,
+            resources: r.resources,
+            linked: r.linked,
+            warnings: r.warnings,
         }),
         None if named && !opts.skip_unknown => Err(InputError::new(
             &source.display,
             "not a recognised input (expected Azure inventory JSON); pass --skip-unknown to skip it",
         )),
         None => Ok(Read::Skipped {
-            warning: format!("{}: skipped: not a recognised input", source.display),
+            warning: Some(format!("{}: skipped: not a recognised input", source.display)),
         }),
+    }
+}
+
+/// A deployment parameter file is no inventory: it applies to the template beside it (read with that
+/// template, so nothing to say) or, found alone, is skipped with a warning naming the template it is for.
+fn parameter_file_alone(source: &Source) -> Option<String> {
+    let template = template::template_of(&source.path);
+    if template.as_deref().is_some_and(Path::is_file) {
+        return None;
+    }
+    let name = template
+        .as_deref()
+        .and_then(Path::file_name)
+        .map_or("its template".to_owned(), |n| n.to_string_lossy().into_owned());
+    Some(format!(
+        "{}: skipped: deployment parameters for {name}, which is not beside it; scan the template with --parameters {}",
+        source.display, source.display
+    ))
+}
+
+/// Bicep is compiled to the ARM JSON rdsaudit reads; the message says how.
+fn bicep(path: &Path) -> Option<String> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    let name = path.file_name()?.to_string_lossy();
+    match ext.as_str() {
+        "bicep" => Some(format!(
+            "Bicep is not read directly: compile it with `az bicep build --file {name}` and scan the JSON template it writes"
+        )),
+        "bicepparam" => Some(format!(
+            "Bicep parameters are not read directly: compile them with `az bicep build-params --file {name}` and pass the JSON with --parameters"
+        )),
+        _ => None,
     }
 }
 

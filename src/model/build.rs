@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::*;
 use crate::net::nsg::default_rules;
 use crate::net::partial::PartialRule;
-use crate::source::{Origin, Source, SourceId};
+use crate::source::{Loc, Origin, Source, SourceId};
 
 /// A security rule some of whose fields an input leaves unresolved: what is known of it and what is not,
 /// so that the rules decide on the known part and name the unknown one when it could matter.
@@ -43,8 +43,8 @@ impl UnresolvedRule {
 #[derive(Default)]
 pub struct Builder {
     env: Environment,
-    /// Digest and source of every top-level resource kept, to spot disagreeing duplicates.
-    seen: HashMap<Key, (u64, SourceId)>,
+    /// Digest and origin of every top-level resource kept, to spot disagreeing duplicates.
+    seen: HashMap<Key, (u64, Origin)>,
     /// Rules listed on their own: (NSG key, NSG ID as found, rule).
     child_rules: Vec<(Key, String, SecurityRule)>,
     child_peerings: Vec<(Key, Peering)>,
@@ -68,16 +68,17 @@ impl Builder {
     }
 
     /// Whether this is the first copy of a top-level resource (keep it). A later copy is dropped, with a
-    /// warning when its `digest` (what the input family says the resource is) differs from the first's.
-    pub fn claim(&mut self, key: &Key, digest: u64, source: SourceId) -> bool {
+    /// warning when its `digest` (what the input family says the resource is) differs from the first's. The
+    /// warning names both places, so that a template declaring a resource twice points at both declarations.
+    pub fn claim(&mut self, key: &Key, digest: u64, origin: &Origin) -> bool {
         match self.seen.get(key) {
             None => {
-                self.seen.insert(key.clone(), (digest, source));
+                self.seen.insert(key.clone(), (digest, origin.clone()));
                 true
             }
-            Some(&(d, first)) => {
-                if d != digest {
-                    let (a, b) = (&self.env.sources[first].display, &self.env.sources[source].display);
+            Some((d, first)) => {
+                if *d != digest {
+                    let (a, b) = (self.place(first), self.place(origin));
                     let warning = format!(
                         "{key}: defined differently in {a} and {b}; using {a}",
                         key = key.as_str()
@@ -86,6 +87,15 @@ impl Builder {
                 }
                 false
             }
+        }
+    }
+
+    /// A file, and the JSON pointer in it when there is one (`template.json at /resources/3`).
+    fn place(&self, origin: &Origin) -> String {
+        let file = &self.env.sources[origin.source].display;
+        match &origin.loc {
+            Loc::Pointer(p) if !p.is_empty() => format!("{file} at {p}"),
+            _ => file.clone(),
         }
     }
 

@@ -1,63 +1,73 @@
-//! Evaluator for the small subset of ARM template expressions that `az group export` writes.
+//! Evaluator of ARM template expressions, as Azure Resource Manager evaluates them (the ARM template
+//! function reference is the contract).
 //!
-//! Exported templates refer to names and resources through expressions such as
-//! `[resourceId('Microsoft.Network/virtualNetworks/subnets', parameters('vnet'), 'sub')]`. The rules need the
-//! resulting IDs to link NICs, subnets and NSGs, so strings are parsed into a small syntax tree and evaluated
-//! (matching with regexes would silently mis-handle nesting and quote escapes). Anything outside the supported
-//! subset becomes [`Evaluated::Unresolved`] with a reason: a compliance linter must report "not evaluated" rather
-//! than guess a value. Only malformed syntax is an error, because it means the file is not a valid template.
+//! Templates refer to names and resources through expressions such as
+//! `[resourceId('Microsoft.Network/virtualNetworks/subnets', variables('vnet').name, 'sub')]`. The rules need
+//! the resulting IDs to link NICs, subnets and NSGs, so strings are parsed ([`parser`]) and evaluated
+//! (matching with regexes would silently mis-handle nesting and quote escapes).
+//!
+//! What cannot be known before deployment (`uniqueString`, `guid`, `reference`, `list*`, `utcNow`, a
+//! parameter without a value, an unknown function) evaluates to a *symbolic* value whose canonical
+//! expression text stands in for it: `{"$unknown": "uniqueString(resourceGroup().id)"}` for a whole value,
+//! `{"$text": "nsg-{uniqueString(resourceGroup().id)}"}` for a string built around one. Two references to the
+//! same unknown thus give the same text, so IDs built from it still join, and consumers can name it. A value
+//! of the wrong type or an impossible call is [`Evaluated::Unresolved`] with a reason: never a guess. Only
+//! malformed syntax is an error.
 
-use std::collections::HashMap;
+mod functions;
+mod ids;
+mod parser;
+
+use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-/// Literal text standing for the subscription in computed IDs: an export does not say which subscription it
-/// came from, and consumers compare IDs from the same file, so a fixed placeholder keeps them comparable.
+pub use parser::{Expr, ExprError};
+
+/// Literal text standing for the subscription in computed IDs: a template does not say which subscription
+/// it is deployed to, and consumers compare IDs from the same file, so a fixed placeholder keeps them
+/// comparable.
 pub const SUBSCRIPTION_PLACEHOLDER: &str = "{subscriptionId}";
 /// Literal text standing for the resource group in computed IDs (see [`SUBSCRIPTION_PLACEHOLDER`]).
 pub const RESOURCE_GROUP_PLACEHOLDER: &str = "{resourceGroup}";
 
-/// Bounds call nesting so that hostile input cannot overflow the stack of the recursive parser.
-const MAX_NESTING: usize = 64;
-/// Bounds chains of `parameters()`/`variables()` references for the same reason.
-const MAX_REFERENCE_DEPTH: usize = 64;
-/// Bounds `concat()` results: variables that concatenate each other twice over would otherwise double in
-/// length at every level. Real exports stay far below this.
+/// Key of a value nothing is known of; its text is the canonical expression.
+pub const UNKNOWN: &str = "$unknown";
+/// Key of a string with unknown parts, each written `{<canonical expression>}`.
+pub const PARTIAL: &str = "$text";
+
+/// Bounds string results: variables that concatenate each other twice over would otherwise double in
+/// length at every level. Real templates stay far below this.
 const MAX_STRING_LEN: usize = 64 * 1024;
 
-/// The parts of a template that expressions can read: `parameters` (through their `defaultValue`, since an
-/// export is scanned without a parameter file) and `variables`.
-pub struct EvalContext<'a> {
-    parameters: Option<&'a Map<String, Value>>,
-    variables: Option<&'a Map<String, Value>>,
+/// Where the template is deployed, as far as the scan knows it.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub subscription: String,
+    pub group: String,
+    /// `deployment().name`.
+    pub name: String,
 }
 
-impl<'a> EvalContext<'a> {
-    /// Takes the `parameters` and `variables` objects of `template`; missing sections are simply empty.
-    pub fn new(template: &'a Value) -> Self {
-        Self {
-            parameters: template.get("parameters").and_then(Value::as_object),
-            variables: template.get("variables").and_then(Value::as_object),
-        }
-    }
+/// What expressions read besides their own text: parameters, variables, the copy loops being expanded.
+pub trait Context {
+    /// `parameters(name)`: its value, a symbolic value, or why it cannot be had.
+    fn parameter(&self, name: &str) -> Result<Value, String>;
+    /// `variables(name)`, fully evaluated.
+    fn variable(&self, name: &str) -> Result<Value, String>;
+    /// `copyIndex()` (innermost loop) or `copyIndex(name)`: an integer, or a symbolic value when the loop's
+    /// count is unknown.
+    fn copy_index(&self, name: Option<&str>) -> Result<Value, String>;
+    fn deployment(&self) -> &Deployment;
 }
 
 /// Result of evaluating one template string.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Evaluated {
-    /// The value the expression stands for (the string itself for plain literals).
+    /// The value the expression stands for (the string itself for plain literals); may hold symbolic parts.
     Value(Value),
-    /// The expression is well formed but cannot be evaluated offline; the text says why.
+    /// The expression is well formed but has no value (a type error, an impossible call); the text says why.
     Unresolved(String),
-}
-
-/// A template string that starts like an expression but is not valid expression syntax.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("invalid template expression at offset {offset}: {message}")]
-pub struct ExprError {
-    /// Byte offset inside the evaluated string (the leading `[` is offset 0).
-    pub offset: usize,
-    pub message: String,
 }
 
 /// Whether `s` is an expression in ARM's sense: bracketed, and not escaped with a leading `[[`.
@@ -67,34 +77,86 @@ pub fn is_expression(s: &str) -> bool {
 
 /// Evaluates one template string. Plain strings come back unchanged, except that the `[[` escape loses its
 /// first bracket (`"[[x]"` is the literal `"[x]"`).
-pub fn evaluate(s: &str, ctx: &EvalContext) -> Result<Evaluated, ExprError> {
+pub fn evaluate(s: &str, ctx: &dyn Context) -> Result<Evaluated, ExprError> {
     if !is_expression(s) {
         return Ok(Evaluated::Value(Value::String(unescape_literal(s).to_owned())));
     }
-    let expr = parse(s)?;
-    let mut evaluator = Evaluator {
-        ctx,
-        stack: Vec::new(),
-        memo: HashMap::new(),
-    };
-    Ok(match evaluator.eval(&expr) {
-        Ok(value) => Evaluated::Value(value),
-        Err(reason) => Evaluated::Unresolved(reason),
-    })
+    Ok(evaluate_expr(&parser::parse(s)?, ctx))
 }
 
-/// Builds the ID of a resource in the exported group from its full type and one name per type segment.
-/// The error is the reason the ID cannot be built.
-pub(crate) fn resource_id(resource_type: &str, names: &[&str]) -> Result<String, String> {
-    build_id(
-        SUBSCRIPTION_PLACEHOLDER,
-        RESOURCE_GROUP_PLACEHOLDER,
+/// Evaluates an already parsed expression.
+pub fn evaluate_expr(expr: &Expr, ctx: &dyn Context) -> Evaluated {
+    match (Evaluator { ctx }).eval(expr) {
+        Ok(value) => Evaluated::Value(value),
+        Err(reason) => Evaluated::Unresolved(reason),
+    }
+}
+
+/// Parses an expression string (for callers that evaluate it many times).
+pub fn parse(s: &str) -> Result<Expr, ExprError> {
+    parser::parse(s)
+}
+
+/// The canonical text of an expression string: `[ parameters( "x" ) ]`-style spacing and spelling removed.
+pub fn canonical(s: &str) -> String {
+    match is_expression(s).then(|| parser::parse(s)).and_then(Result::ok) {
+        Some(expr) => format!("[{expr}]"),
+        None => s.to_owned(),
+    }
+}
+
+/// Builds the ID of a resource from its full type and one name per type segment; the error is the reason
+/// the ID cannot be built.
+pub(crate) fn resource_id(deployment: &Deployment, resource_type: &str, names: &[&str]) -> Result<String, String> {
+    ids::build_id(
+        &ids::group_scope(&deployment.subscription, &deployment.group),
         resource_type,
         names,
     )
 }
 
-fn unescape_literal(s: &str) -> &str {
+/// A value nothing is known of, named by its canonical expression text.
+pub fn unknown(text: impl Into<String>) -> Value {
+    let mut map = Map::new();
+    map.insert(UNKNOWN.to_owned(), Value::String(text.into()));
+    Value::Object(map)
+}
+
+pub(crate) fn partial(text: String) -> Value {
+    let mut map = Map::new();
+    map.insert(PARTIAL.to_owned(), Value::String(text));
+    Value::Object(map)
+}
+
+/// The text of a symbolic value: `{expr}` for a whole unknown, the string with its `{...}` parts otherwise.
+pub fn symbolic_text(v: &Value) -> Option<Cow<'_, str>> {
+    let obj = v.as_object().filter(|o| o.len() == 1)?;
+    match obj.iter().next()? {
+        (k, Value::String(s)) if k == UNKNOWN => Some(Cow::Owned(format!("{{{s}}}"))),
+        (k, Value::String(s)) if k == PARTIAL => Some(Cow::Borrowed(s)),
+        _ => None,
+    }
+}
+
+fn as_unknown(v: &Value) -> Option<&str> {
+    v.as_object()
+        .filter(|o| o.len() == 1)
+        .and_then(|o| o.get(UNKNOWN))
+        .and_then(Value::as_str)
+}
+
+/// Whether `v` is or holds a symbolic value.
+pub fn is_symbolic(v: &Value) -> bool {
+    match v {
+        _ if symbolic_text(v).is_some() => true,
+        Value::Array(items) => items.iter().any(is_symbolic),
+        Value::Object(map) => map.values().any(is_symbolic),
+        _ => false,
+    }
+}
+
+/// The `[[` escape: `"[[x]"` stands for the literal `"[x]"`.
+pub fn unescape_literal(s: &str) -> &str {
     if s.starts_with("[[") && s.ends_with(']') {
         &s[1..]
     } else {
@@ -102,369 +164,136 @@ fn unescape_literal(s: &str) -> &str {
     }
 }
 
-fn build_id(sub: &str, group: &str, resource_type: &str, names: &[&str]) -> Result<String, String> {
-    let invalid_type = || format!("invalid resource type '{resource_type}'");
-    let (namespace, types) = resource_type.split_once('/').ok_or_else(invalid_type)?;
-    let types: Vec<&str> = types.split('/').collect();
-    if namespace.is_empty() || types.iter().any(|t| t.is_empty()) {
-        return Err(invalid_type());
-    }
-    if names.len() != types.len() {
-        return Err(format!(
-            "resource type '{resource_type}' needs {} name(s), got {}",
-            types.len(),
-            names.len()
-        ));
-    }
-    if let Some(bad) = names.iter().find(|n| n.is_empty() || n.contains('/')) {
-        return Err(format!("invalid resource name '{bad}'"));
-    }
-    if sub.is_empty() || group.is_empty() {
-        return Err("empty subscription or resource group name".to_owned());
-    }
-    let mut id = format!("/subscriptions/{sub}/resourceGroups/{group}/providers/{namespace}");
-    for (t, n) in types.iter().zip(names) {
-        id.push('/');
-        id.push_str(t);
-        id.push('/');
-        id.push_str(n);
-    }
-    Ok(id)
+/// Evaluation of one expression tree; the error side of every `Result` is an unresolved reason.
+struct Evaluator<'c> {
+    ctx: &'c dyn Context,
 }
 
-/// Syntax tree of one expression.
-#[derive(Debug)]
-enum Expr {
-    Str(String),
-    Int(i64),
-    /// Function name and arguments.
-    Call(String, Vec<Expr>),
-    /// `.prop` or `[index]` after a value (its source text): parsed so the syntax is checked, never evaluated.
-    Access(String),
-}
-
-fn parse(s: &str) -> Result<Expr, ExprError> {
-    let mut parser = Parser {
-        src: s,
-        pos: 1,
-        end: s.len() - 1,
-        depth: 0,
-    };
-    let expr = parser.expression()?;
-    parser.skip_ws();
-    match parser.peek() {
-        None => Ok(expr),
-        Some(_) => Err(parser.unexpected()),
-    }
-}
-
-fn syntax(offset: usize, message: impl Into<String>) -> ExprError {
-    let message = message.into();
-    ExprError { offset, message }
-}
-
-/// Recursive-descent parser over the text between the outer brackets. `pos` only ever stops on ASCII
-/// bytes or at the end, so slicing `src` at it is always on a character boundary.
-struct Parser<'s> {
-    src: &'s str,
-    pos: usize,
-    end: usize,
-    depth: usize,
-}
-
-impl Parser<'_> {
-    fn peek(&self) -> Option<u8> {
-        (self.pos < self.end).then(|| self.src.as_bytes()[self.pos])
-    }
-
-    fn skip_ws(&mut self) {
-        while self.peek().is_some_and(|b| b.is_ascii_whitespace()) {
-            self.pos += 1;
-        }
-    }
-
-    fn unexpected(&self) -> ExprError {
-        match self.src[self.pos..self.end].chars().next() {
-            Some(c) => syntax(self.pos, format!("unexpected character '{c}'")),
-            None => syntax(self.pos, "unexpected end of expression"),
-        }
-    }
-
-    fn enter(&mut self) -> Result<(), ExprError> {
-        self.depth += 1;
-        if self.depth > MAX_NESTING {
-            return Err(syntax(self.pos, "expression nested too deeply"));
-        }
-        Ok(())
-    }
-
-    fn expression(&mut self) -> Result<Expr, ExprError> {
-        self.skip_ws();
-        let start = self.pos;
-        let base = match self.peek() {
-            Some(b'\'') => Expr::Str(self.string()?),
-            Some(b) if b == b'-' || b.is_ascii_digit() => Expr::Int(self.integer()?),
-            Some(b) if b.is_ascii_alphabetic() || b == b'_' => self.call()?,
-            _ => return Err(self.unexpected()),
-        };
-        self.postfix(base, start)
-    }
-
-    fn string(&mut self) -> Result<String, ExprError> {
-        let open = self.pos;
-        self.pos += 1;
-        let mut out = String::new();
-        loop {
-            let rest = &self.src.as_bytes()[self.pos..self.end];
-            let Some(q) = rest.iter().position(|&b| b == b'\'').map(|i| self.pos + i) else {
-                return Err(syntax(open, "unterminated string literal"));
-            };
-            out.push_str(&self.src[self.pos..q]);
-            self.pos = q + 1;
-            if self.peek() == Some(b'\'') {
-                out.push('\'');
-                self.pos += 1;
-            } else {
-                return Ok(out);
-            }
-        }
-    }
-
-    fn integer(&mut self) -> Result<i64, ExprError> {
-        let start = self.pos;
-        if self.peek() == Some(b'-') {
-            self.pos += 1;
-        }
-        let digits = self.pos;
-        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
-            self.pos += 1;
-        }
-        if self.pos == digits {
-            return Err(syntax(digits, "expected digits after '-'"));
-        }
-        self.src[start..self.pos]
-            .parse()
-            .map_err(|_| syntax(start, "integer literal out of range"))
-    }
-
-    fn identifier(&mut self) -> &str {
-        let start = self.pos;
-        while self
-            .peek()
-            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
-        {
-            self.pos += 1;
-        }
-        &self.src[start..self.pos]
-    }
-
-    fn call(&mut self) -> Result<Expr, ExprError> {
-        let name = self.identifier().to_owned();
-        self.skip_ws();
-        if self.peek() != Some(b'(') {
-            return Err(syntax(self.pos, format!("expected '(' after '{name}'")));
-        }
-        self.pos += 1;
-        self.enter()?;
-        let mut args = Vec::new();
-        self.skip_ws();
-        if self.peek() == Some(b')') {
-            self.pos += 1;
-        } else {
-            loop {
-                args.push(self.expression()?);
-                self.skip_ws();
-                match self.peek() {
-                    Some(b',') => self.pos += 1,
-                    Some(b')') => {
-                        self.pos += 1;
-                        break;
-                    }
-                    None => return Err(syntax(self.pos, format!("missing ')' for '{name}('"))),
-                    Some(_) => return Err(self.unexpected()),
-                }
-            }
-        }
-        self.depth -= 1;
-        Ok(Expr::Call(name, args))
-    }
-
-    fn postfix(&mut self, base: Expr, start: usize) -> Result<Expr, ExprError> {
-        let mut accessed = false;
-        loop {
-            self.skip_ws();
-            match self.peek() {
-                Some(b'.') => {
-                    self.pos += 1;
-                    if !self.peek().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_') {
-                        return Err(syntax(self.pos, "expected a property name after '.'"));
-                    }
-                    self.identifier();
-                }
-                Some(b'[') => {
-                    self.pos += 1;
-                    self.enter()?;
-                    self.expression()?;
-                    self.skip_ws();
-                    if self.peek() != Some(b']') {
-                        return Err(syntax(self.pos, "missing ']' after index"));
-                    }
-                    self.pos += 1;
-                    self.depth -= 1;
-                }
-                _ => break,
-            }
-            accessed = true;
-        }
-        Ok(if accessed {
-            Expr::Access(self.src[start..self.pos].to_owned())
-        } else {
-            base
-        })
-    }
-}
-
-/// Evaluation state for one top-level string; the error side of every `Result` is an unresolved reason.
-struct Evaluator<'c, 'a> {
-    ctx: &'c EvalContext<'a>,
-    /// `parameters`/`variables` entries being evaluated, to detect reference cycles.
-    stack: Vec<String>,
-    /// Entries already evaluated successfully, so shared references are evaluated once, not once per path.
-    memo: HashMap<String, Value>,
-}
-
-impl Evaluator<'_, '_> {
-    fn eval(&mut self, expr: &Expr) -> Result<Value, String> {
+impl Evaluator<'_> {
+    fn eval(&self, expr: &Expr) -> Result<Value, String> {
         match expr {
             Expr::Str(s) => Ok(Value::String(s.clone())),
             Expr::Int(i) => Ok(Value::from(*i)),
-            Expr::Access(text) => Err(format!("property access is not supported: {text}")),
-            Expr::Call(name, args) => self.call(name, args),
+            Expr::Member(base, name) => {
+                let base = self.eval(base)?;
+                if as_unknown(&base).is_some() {
+                    return Ok(self.unknown_of(expr));
+                }
+                functions::member(&base, name)
+            }
+            Expr::Index(base, index) => {
+                let (base, index) = (self.eval(base)?, self.eval(index)?);
+                if as_unknown(&base).is_some() || symbolic_text(&index).is_some() {
+                    return Ok(self.unknown_of(expr));
+                }
+                functions::index(&base, &index)
+            }
+            Expr::Call(name, args) => self.call(expr, name, args),
         }
     }
 
-    fn call(&mut self, name: &str, args: &[Expr]) -> Result<Value, String> {
+    /// A symbolic value named by `expr`'s canonical text, with each known `copyIndex()` replaced by its value.
+    fn unknown_of(&self, expr: &Expr) -> Value {
+        let mut text = String::new();
+        let subst = |e: &Expr| match e {
+            Expr::Call(name, args) if name.eq_ignore_ascii_case("copyIndex") => {
+                self.copy_index(args).ok().flatten().map(|i| i.to_string())
+            }
+            _ => None,
+        };
+        expr.write_canonical(&mut text, &subst);
+        unknown(text)
+    }
+
+    fn call(&self, expr: &Expr, name: &str, args: &[Expr]) -> Result<Value, String> {
         let lower = name.to_ascii_lowercase();
-        if !matches!(lower.as_str(), "parameters" | "variables" | "concat" | "resourceid") {
-            return Err(format!("function '{name}' is not supported"));
+        // Lazy: only the branch taken is evaluated, as ARM does (the other may be invalid on purpose).
+        if lower == "if" {
+            let [cond, yes, no] = args else {
+                return Err("if() needs 3 arguments".to_owned());
+            };
+            return match self.eval(cond)? {
+                Value::Bool(true) => self.eval(yes),
+                Value::Bool(false) => self.eval(no),
+                v if is_symbolic(&v) => Ok(self.unknown_of(expr)),
+                v => Err(format!("if() condition {v} is not a boolean")),
+            };
+        }
+        if lower == "copyindex" {
+            return Ok(match self.copy_index(args)? {
+                Some(i) => Value::from(i),
+                None => self.unknown_of(expr),
+            });
+        }
+        if functions::is_unknowable(&lower) {
+            return Ok(self.unknown_of(expr));
         }
         let values = args.iter().map(|a| self.eval(a)).collect::<Result<Vec<_>, _>>()?;
-        match lower.as_str() {
-            "parameters" => self.reference(true, &values),
-            "variables" => self.reference(false, &values),
-            "concat" => concat(&values),
-            _ => resource_id_call(&values),
+        let d = self.ctx.deployment();
+        match (lower.as_str(), values.as_slice()) {
+            ("parameters", [Value::String(n)]) => return self.ctx.parameter(n),
+            ("variables", [Value::String(n)]) => return self.ctx.variable(n),
+            ("resourcegroup", []) => return Ok(ids::resource_group(d)),
+            ("subscription", []) => return Ok(ids::subscription(d)),
+            ("deployment", []) => return Ok(ids::deployment(d)),
+            _ => {}
+        }
+        if functions::is_textual(&lower) {
+            return self.textual(&lower, &values);
+        }
+        // A function of an unknown is unknown, except that functions which only move values around carry
+        // unknown members through (`createArray(parameters('p'))[0]` is still `{parameters('p')}`).
+        let whole = values.iter().any(|v| symbolic_text(v).is_some());
+        if whole || values.iter().any(is_symbolic) && !functions::is_structural(&lower) {
+            return Ok(self.unknown_of(expr));
+        }
+        match functions::call(&lower, &values, d)? {
+            Some(v) => Ok(v),
+            None => Ok(self.unknown_of(expr)),
         }
     }
 
-    /// `parameters('p')` (its `defaultValue`) when `parameter`, else `variables('v')`.
-    fn reference(&mut self, parameter: bool, args: &[Value]) -> Result<Value, String> {
-        let (noun, map) = if parameter {
-            ("parameter", self.ctx.parameters)
-        } else {
-            ("variable", self.ctx.variables)
+    /// Functions that build text: symbolic arguments take part as their `{...}` text and make the result
+    /// partial, so that `resourceId('...', parameters('nsgName'))` is still an ID to join on.
+    fn textual(&self, name: &str, values: &[Value]) -> Result<Value, String> {
+        let symbolic = values.iter().any(|v| symbolic_text(v).is_some());
+        let texts: Vec<Value> = values
+            .iter()
+            .map(|v| match symbolic_text(v) {
+                Some(t) => Value::String(t.into_owned()),
+                None => v.clone(),
+            })
+            .collect();
+        let out = functions::call(name, &texts, self.ctx.deployment())?
+            .ok_or_else(|| format!("{name}() is not a text function"))?;
+        if out.as_str().is_some_and(|s| s.len() > MAX_STRING_LEN) {
+            return Err(format!("{name}() result longer than {MAX_STRING_LEN} bytes"));
+        }
+        Ok(match out {
+            Value::String(s) if symbolic => partial(s),
+            other => other,
+        })
+    }
+
+    /// `copyIndex()`, `copyIndex(offset)`, `copyIndex('loop')`, `copyIndex('loop', offset)`: `None` when the
+    /// loop's count, hence its index, is unknown.
+    fn copy_index(&self, args: &[Expr]) -> Result<Option<i64>, String> {
+        let values = args.iter().map(|a| self.eval(a)).collect::<Result<Vec<_>, _>>()?;
+        let (name, offset) = match values.as_slice() {
+            [] => (None, None),
+            [Value::String(n)] => (Some(n.as_str()), None),
+            [offset] => (None, Some(offset)),
+            [Value::String(n), offset] => (Some(n.as_str()), Some(offset)),
+            _ => return Err("copyIndex() takes a loop name and an offset".to_owned()),
         };
-        let [Value::String(name)] = args else {
-            return Err(format!("{noun} reference needs one string argument"));
+        let offset = match offset {
+            None => 0,
+            Some(v) => v
+                .as_i64()
+                .ok_or_else(|| format!("copyIndex() offset {v} is not an integer"))?,
         };
-        let Some((key, entry)) = map.and_then(|m| lookup(m, name)) else {
-            return Err(format!("{noun} '{name}' is not defined"));
-        };
-        let raw = match entry.get("defaultValue") {
-            _ if !parameter => entry,
-            Some(default) => default,
-            None => return Err(format!("parameter '{name}' has no defaultValue")),
-        };
-        let frame = format!("{noun}:{key}");
-        if let Some(done) = self.memo.get(&frame) {
-            return Ok(done.clone());
-        }
-        if self.stack.contains(&frame) {
-            return Err(format!("circular reference through {noun} '{name}'"));
-        }
-        if self.stack.len() >= MAX_REFERENCE_DEPTH {
-            return Err("parameter and variable references nested too deeply".to_owned());
-        }
-        self.stack.push(frame.clone());
-        let resolved = self.resolve(raw);
-        self.stack.pop();
-        let resolved = resolved?;
-        self.memo.insert(frame, resolved.clone());
-        Ok(resolved)
+        Ok(self.ctx.copy_index(name)?.as_i64().map(|i| i + offset))
     }
-
-    /// Evaluates a parameter default or variable value. Arrays and objects are taken whole only when they
-    /// hold no expression: evaluating inside them could duplicate values exponentially through references,
-    /// and without property access nothing here needs their insides.
-    fn resolve(&mut self, value: &Value) -> Result<Value, String> {
-        match value {
-            Value::String(s) if is_expression(s) => {
-                let expr = parse(s).map_err(|e| format!("{s:?} is not valid: {e}"))?;
-                self.eval(&expr)
-            }
-            Value::String(s) => Ok(Value::String(unescape_literal(s).to_owned())),
-            other if holds_expression(other) => {
-                Err("expressions inside array or object values are not evaluated".to_owned())
-            }
-            other => Ok(other.clone()),
-        }
-    }
-}
-
-/// Whether any string inside `value` starts with `[` (an expression, or an escaped literal needing unescaping).
-fn holds_expression(value: &Value) -> bool {
-    match value {
-        Value::String(s) => s.starts_with('['),
-        Value::Array(items) => items.iter().any(holds_expression),
-        Value::Object(map) => map.values().any(holds_expression),
-        _ => false,
-    }
-}
-
-/// ARM names of parameters and variables are case-insensitive; an exact match wins.
-fn lookup<'m>(map: &'m Map<String, Value>, name: &str) -> Option<(&'m str, &'m Value)> {
-    map.get_key_value(name)
-        .or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
-        .map(|(k, v)| (k.as_str(), v))
-}
-
-fn concat(values: &[Value]) -> Result<Value, String> {
-    if values.is_empty() {
-        return Err("concat() needs at least one argument".to_owned());
-    }
-    let mut out = String::new();
-    for value in values {
-        match value {
-            Value::String(s) => out.push_str(s),
-            other => return Err(format!("concat() of a non-string value {other}")),
-        }
-        if out.len() > MAX_STRING_LEN {
-            return Err(format!("concat() result longer than {MAX_STRING_LEN} bytes"));
-        }
-    }
-    Ok(Value::String(out))
-}
-
-/// `resourceId([subscriptionId,] [resourceGroupName,] type, name...)`: the type is the first argument with a
-/// `/`, since subscription IDs and group names never contain one.
-fn resource_id_call(values: &[Value]) -> Result<Value, String> {
-    let args = values
-        .iter()
-        .map(|v| v.as_str())
-        .collect::<Option<Vec<&str>>>()
-        .ok_or("resourceId() arguments must be strings")?;
-    let type_at = args
-        .iter()
-        .position(|a| a.contains('/'))
-        .ok_or("resourceId() has no resource type argument")?;
-    let (scope, rest) = args.split_at(type_at);
-    let (sub, group) = match scope {
-        [] => (SUBSCRIPTION_PLACEHOLDER, RESOURCE_GROUP_PLACEHOLDER),
-        [group] => (SUBSCRIPTION_PLACEHOLDER, *group),
-        [sub, group] => (*sub, *group),
-        _ => return Err("resourceId() has too many arguments before the resource type".to_owned()),
-    };
-    build_id(sub, group, rest[0], &rest[1..]).map(Value::String)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod node;
 mod os;
 mod parse;
 mod resources;
+pub mod template;
 
 use serde_json::Value;
 
@@ -50,14 +51,44 @@ impl Family {
     }
 }
 
-type Resources = Vec<(String, Value)>;
+/// Resource objects with their JSON pointers.
+pub type Resources = Vec<(String, Value)>;
 
-/// `Ok(None)`: not an input rdsaudit knows. Errors: a recognised input that cannot be used.
-pub fn recognise(value: Value, source: &Source) -> Result<Option<(Family, Resources)>, InputError> {
+/// What a recognised input declares.
+pub struct Recognised {
+    pub family: Family,
+    pub resources: Resources,
+    /// Templates linked by `templateLink.relativePath`, each its own source.
+    pub linked: Vec<(Source, Resources)>,
+    pub warnings: Vec<String>,
+}
+
+impl Recognised {
+    fn plain(family: Family, resources: Resources) -> Option<Self> {
+        Some(Self {
+            family,
+            resources,
+            linked: Vec::new(),
+            warnings: Vec::new(),
+        })
+    }
+}
+
+/// `Ok(None)`: not an input rdsaudit knows. Errors: a recognised input that cannot be used. `parameters`
+/// are the `--parameters` files, applied to templates.
+pub fn recognise(
+    value: Value,
+    source: &Source,
+    parameters: &[template::Parameters],
+) -> Result<Option<Recognised>, InputError> {
     if arm_template::is_template(&value) {
-        let expanded = arm_template::expand(&value).map_err(|e| template_error(source, e))?;
-        let resources = expanded.into_iter().map(|r| (r.pointer, r.value)).collect();
-        return Ok(Some((Family::ArmTemplate, resources)));
+        let read = template::read(&value, source, parameters)?;
+        return Ok(Some(Recognised {
+            family: Family::ArmTemplate,
+            resources: read.resources,
+            linked: read.linked,
+            warnings: read.warnings,
+        }));
     }
     if is_terraform(&value) {
         return Err(InputError::new(
@@ -66,14 +97,16 @@ pub fn recognise(value: Value, source: &Source) -> Result<Option<(Family, Resour
         ));
     }
     match value {
-        Value::Array(items) if items.iter().all(is_resource) => Ok(Some((Family::ResourceList, enumerate("", items)))),
+        Value::Array(items) if items.iter().all(is_resource) => {
+            Ok(Recognised::plain(Family::ResourceList, enumerate("", items)))
+        }
         Value::Object(mut obj) if is_graph_result(&obj) => match obj.remove("data") {
             Some(Value::Array(items)) if items.iter().all(is_resource) => {
-                Ok(Some((Family::ResourceGraph, enumerate("/data", items))))
+                Ok(Recognised::plain(Family::ResourceGraph, enumerate("/data", items)))
             }
             _ => Ok(None),
         },
-        v if is_resource(&v) => Ok(Some((Family::Resource, vec![(String::new(), v)]))),
+        v if is_resource(&v) => Ok(Recognised::plain(Family::Resource, vec![(String::new(), v)])),
         _ => Ok(None),
     }
 }
@@ -105,9 +138,4 @@ fn is_terraform(v: &Value) -> bool {
         && ["resource_changes", "planned_values", "values"]
             .iter()
             .any(|k| v.get(k).is_some())
-}
-
-fn template_error(source: &Source, e: arm_template::TemplateError) -> InputError {
-    let arm_template::TemplateError::Expr { pointer, source: expr } = &e;
-    source.error_at_pointer(pointer, expr.to_string())
 }

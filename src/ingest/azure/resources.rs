@@ -26,7 +26,7 @@ pub fn add(builder: &mut Builder, raw: RawResource) -> Result<(), InputError> {
     };
     // Child resources are merged by name later; top-level ones are kept once.
     let is_child = kind.matches('/').count() > 1;
-    if !is_child && !builder.claim(&Key::new(&id), digest(&raw.value), raw.source) {
+    if !is_child && !builder.claim(&Key::new(&id), digest(&raw.value), &origin) {
         return Ok(());
     }
     add_typed(builder, &kind, node, &id).map_err(|bad| locate(builder, &bad))

@@ -130,9 +130,22 @@ const EXPORT: &str = r#"{
 
 const PREFIX: &str = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/";
 
+/// A scan without linked files.
+struct NoFiles;
+
+impl Files for NoFiles {
+    fn linked(&mut self, _: usize, relative: &str) -> Result<(usize, Value), String> {
+        Err(format!("{relative} is not here"))
+    }
+}
+
+fn expand_alone(root: &Value) -> Result<Vec<TemplateResource>, TemplateError> {
+    expand(root, BTreeMap::new(), "azuredeploy", &mut NoFiles).map(|e| e.resources)
+}
+
 fn expanded() -> Vec<TemplateResource> {
     let root: Value = serde_json::from_str(EXPORT).unwrap();
-    expand(&root).unwrap()
+    expand_alone(&root).unwrap()
 }
 
 fn find<'r>(resources: &'r [TemplateResource], pointer: &str) -> &'r Value {
@@ -148,7 +161,7 @@ fn recognises_templates() {
     let root: Value = serde_json::from_str(EXPORT).unwrap();
     assert!(is_template(&root));
     assert!(!is_template(
-        &json!({"$schema": "x/deploymentTemplate.json#", "resources": {}})
+        &json!({"$schema": "x/deploymentTemplate.json#", "resources": "x"})
     ));
     assert!(!is_template(
         &json!({"$schema": "x/deploymentParameters.json#", "resources": []})
@@ -251,15 +264,15 @@ fn nic_references_resolve_to_the_referenced_ids() {
 fn unresolved_values_are_marked_not_guessed() {
     let all = expanded();
     let vm = find(&all, "/resources/6");
-    let marker = json!({
-        "$unresolved": "[parameters('virtualMachines_rdgw_name')]",
-        "reason": "parameter 'virtualMachines_rdgw_name' has no defaultValue"
-    });
-    assert_eq!(vm["name"], marker);
-    assert_eq!(vm["id"], marker);
+    // A name without a value is symbolic: the resource is kept, named by the expression.
+    assert_eq!(vm["name"], "{parameters('virtualMachines_rdgw_name')}");
+    assert_eq!(
+        vm["id"],
+        format!("{PREFIX}Microsoft.Compute/virtualMachines/{{parameters('virtualMachines_rdgw_name')}}")
+    );
     let os = &vm["properties"]["osProfile"];
     assert_eq!(os["computerName"], "[literal]");
-    assert_eq!(os["adminUsername"]["$unresolved"], "[resourceGroup().name]");
+    assert_eq!(os["adminUsername"]["$unresolved"], "{resourceGroup}");
     assert_eq!(
         vm["properties"]["networkProfile"]["networkInterfaces"][0]["id"],
         find(&all, "/resources/5")["id"]
@@ -269,7 +282,7 @@ fn unresolved_values_are_marked_not_guessed() {
 #[test]
 fn pointers_still_address_the_file() {
     let root: Value = serde_json::from_str(EXPORT).unwrap();
-    for resource in expand(&root).unwrap() {
+    for resource in expand_alone(&root).unwrap() {
         let original = root.pointer(&resource.pointer).unwrap();
         let span = locate_pointers(EXPORT, &[&resource.pointer])[0].clone().unwrap();
         assert_eq!(&serde_json::from_str::<Value>(&EXPORT[span]).unwrap(), original);
@@ -302,20 +315,31 @@ fn leaf_pointers(value: &Value, at: String, out: &mut Vec<String>) {
 }
 
 #[test]
-fn syntax_errors_name_the_offending_string() {
+fn syntax_errors_reject_only_fields_the_rules_read() {
     let root = json!({
         "$schema": "deploymentTemplate.json#",
         "resources": [{"type": "Microsoft.Network/networkSecurityGroups", "name": "n",
-            "properties": {"a/b": [0, "[concat('x']"]}}]
+            "properties": {"a/b": [0, "[concat('x']"], "settings": {"key": "[Application_Insights_Key]"}}}]
     });
-    let err = expand(&root).unwrap_err();
+    let all = expand_alone(&root).unwrap();
+    let kept = &all[0].value["properties"];
+    assert_eq!(kept["a/b"][1]["$unresolved"], "[concat('x']");
+    assert!(kept["settings"]["key"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("expected '('"));
+
+    let root = json!({
+        "resources": [{"type": "Microsoft.Network/networkSecurityGroups", "name": "n",
+            "properties": {"securityRules": [{"name": "r", "properties": {"destinationPortRange": "[concat('x']"}}]}}]
+    });
+    let err = expand_alone(&root).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "/resources/0/properties/a~1b/1: invalid template expression at offset 11: missing ')' for 'concat('"
+        "/resources/0/properties/securityRules/0/properties/destinationPortRange: invalid template expression at offset 11: missing ')' for 'concat('"
     );
     let root = json!({"resources": [{"type": "Microsoft.Network/x", "name": "[bad"}, {"name": "[)]"}]});
-    let TemplateError::Expr { pointer, .. } = expand(&root).unwrap_err();
-    assert_eq!(pointer, "/resources/1/name");
+    assert_eq!(expand_alone(&root).unwrap_err().pointer, "/resources/1/name");
 }
 
 #[test]
@@ -331,7 +355,7 @@ fn odd_resources_degrade_to_unresolved_ids() {
                           {"type": "Microsoft.Network/virtualNetworks/subnets", "name": "v/full"}]},
         {"type": "Microsoft.Network/virtualNetworks", "name": "[parameters('count')]"}
     ], "parameters": {"count": {"defaultValue": 3}}});
-    let all = expand(&root).unwrap();
+    let all = expand_alone(&root).unwrap();
     assert_eq!(all.len(), 8, "the non-object resource is skipped");
     let rule = find(&all, "/resources/1");
     assert_eq!(rule["name"], "rdp");
@@ -369,5 +393,5 @@ fn odd_resources_degrade_to_unresolved_ids() {
         .as_str()
         .unwrap()
         .contains("non-string"));
-    assert!(expand(&json!({"resources": {}})).unwrap().is_empty());
+    assert!(expand_alone(&json!({"resources": {}})).unwrap().is_empty());
 }
