@@ -149,7 +149,12 @@ pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Environment, Error> {
     }
     let env = builder.finish();
     if env.coverage().is_empty() && !opts.allow_empty {
-        return Err(InputError::new(&shown(), nothing_to_audit(env.sources.len())).into());
+        // The warnings may say why (a linked template not found, a file skipped): they go with the error.
+        let mut message = nothing_to_audit(env.sources.len());
+        for w in &env.warnings {
+            message.push_str(&format!("\n  warning: {w}"));
+        }
+        return Err(InputError::new(&shown(), message).into());
     }
     Ok(env)
 }
