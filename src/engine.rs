@@ -4,8 +4,7 @@
 use rayon::prelude::*;
 
 use crate::config::{glob_match, Config};
-use crate::finding::RuleMeta;
-use crate::finding::{Finding, NotEvaluated, Subject, Suppression, SuppressionSource};
+use crate::finding::{Evidence, Finding, NotEvaluated, RuleMeta, Subject, Suppression, SuppressionSource};
 use crate::model::{Coverage, Environment};
 use crate::rules::{registry, Outcomes};
 use crate::score::{score, Scores};
@@ -49,6 +48,15 @@ pub fn evaluate(env: &mut Environment, config: &Config, today: &str) -> Evaluati
         });
     let mut warnings = Vec::new();
     for f in &mut all.findings {
+        if let Some(condition) = env.condition_for(&f.subject.id) {
+            f.message
+                .push_str(" (if it is deployed: its deployment condition is not known before deployment)");
+            f.evidence.push(Evidence {
+                label: "condition".into(),
+                value: condition.to_string(),
+                origin: None,
+            });
+        }
         if let Some(sev) = config.severity.get(f.rule.id) {
             f.severity = *sev;
         }

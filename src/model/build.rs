@@ -252,6 +252,7 @@ fn orphan_nsg(id: String, rule: &SecurityRule) -> Nsg {
             name,
             origin,
             tags: Default::default(),
+            condition: None,
         },
         rules: Vec::new(),
     }

@@ -104,6 +104,9 @@ pub struct Meta {
     /// Where the resource's definition starts; findings about an absence point here.
     pub origin: Origin,
     pub tags: BTreeMap<String, String>,
+    /// A deployment condition the input leaves unknown (an ARM template `condition` or a copy count that
+    /// depends on a parameter without a value): the resource is judged, and its findings say it may not exist.
+    pub condition: Option<String>,
 }
 
 impl Meta {
@@ -149,10 +152,20 @@ impl Environment {
     /// Tags of the resource a subject belongs to: the subject itself, else its closest parent with tags
     /// (security rules, subnets and load-balancer rules carry no tags of their own).
     pub fn tags_for(&self, subject: &str) -> Option<&BTreeMap<String, String>> {
+        self.meta_for(subject).map(|m| &m.tags)
+    }
+
+    /// The unknown deployment condition of the resource a subject belongs to (itself or its closest parent).
+    pub fn condition_for(&self, subject: &str) -> Option<&str> {
+        self.meta_for(subject).and_then(|m| m.condition.as_deref())
+    }
+
+    /// The subject's own resource, else its closest parent in the inputs.
+    fn meta_for(&self, subject: &str) -> Option<&Meta> {
         let mut key = Some(Key::new(subject));
         while let Some(k) = key {
             if let Some(meta) = self.meta(&k) {
-                return Some(&meta.tags);
+                return Some(meta);
             }
             key = k.parent();
         }

@@ -53,6 +53,7 @@ pub fn meta(n: Node<'_>, id: &str) -> Meta {
         name,
         origin: n.origin.clone(),
         tags,
+        condition: n.str(super::arm_template::CONDITION).map(str::to_string),
     }
 }
 
