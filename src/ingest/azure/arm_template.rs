@@ -156,7 +156,10 @@ fn marker_reason(v: &Value) -> Option<String> {
 fn settle(value: Value, key: &str) -> Value {
     if let Some(text) = arm_expr::symbolic_text(&value) {
         let partial = value.get(arm_expr::PARTIAL).is_some();
-        return if partial && key.eq_ignore_ascii_case("id") {
+        // Names and IDs keep their text (two references to the same unknown still join, and a subject stays
+        // readable); any other value that is symbolic is unresolved.
+        let names = key.eq_ignore_ascii_case("name") || (partial && key.eq_ignore_ascii_case("id"));
+        return if names {
             Value::String(text.into_owned())
         } else {
             let text = text.into_owned();
