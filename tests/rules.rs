@@ -15,8 +15,9 @@ use rdsaudit::config::Config;
 use rdsaudit::engine::{evaluate, Evaluation};
 use rdsaudit::ingest::{load, Options};
 use rdsaudit::model::Environment;
-use rdsaudit::report::positions::Positions;
-use rdsaudit::source::{display_path, Origin};
+use rdsaudit::source::display_path;
+
+mod support;
 
 /// A case's `fixture.toml`.
 #[derive(Default, serde::Deserialize)]
@@ -164,43 +165,14 @@ fn rule_of(case: &Path) -> String {
         .to_string()
 }
 
-/// `file:line:col`, with the file relative to the scanned (materialized) case folder, or `-` when the origin
-/// has no position.
-fn place(env: &Environment, positions: &Positions, root: &str, origin: Option<&Origin>) -> String {
-    let Some(region) = origin.and_then(|o| positions.get(o)) else {
-        return "-".into();
-    };
-    let file = &env.sources[region.source].display;
-    let file = file.strip_prefix(root).unwrap_or(file).trim_start_matches('/');
-    format!("{file}:{}:{}", region.start_line, region.start_column)
-}
-
 /// What one rule reported in one case, as reviewable text.
 fn report(case: &Path) -> String {
     let id = rule_of(case);
     let built = materialized(case);
     let (env, eval) = scan(&built.path);
-    let positions = Positions::resolve(&env, &eval);
-    let root = display_path(&built.path);
-    let mut out = String::new();
-    for f in eval.findings.iter().filter(|f| f.rule.id == id) {
-        let at = place(&env, &positions, &root, f.locations.first());
-        let _ = writeln!(out, "finding {} {} {}", f.rule.id, f.severity.as_str(), f.subject.id);
-        let _ = writeln!(out, "  message: {}", f.message);
-        let _ = writeln!(out, "  at: {at}");
-        for e in &f.evidence {
-            let at = place(&env, &positions, &root, e.origin.as_ref());
-            let _ = writeln!(out, "  evidence: {} = {} ({at})", e.label, e.value);
-        }
-    }
-    for n in eval.not_evaluated.iter().filter(|n| n.rule.id == id) {
-        let at = place(&env, &positions, &root, n.origin.as_ref());
-        let _ = writeln!(out, "not evaluated {} {}", n.rule.id, n.subject.id);
-        let _ = writeln!(out, "  reason: {}", n.reason);
-        let _ = writeln!(out, "  at: {at}");
-    }
+    let out = support::outcomes(&env, &eval, &display_path(&built.path), |rule| rule == id);
     if out.is_empty() {
-        out.push_str("nothing reported\n");
+        return "nothing reported\n".to_string();
     }
     out
 }

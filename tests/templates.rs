@@ -12,8 +12,9 @@ use rdsaudit::config::Config;
 use rdsaudit::engine::{evaluate, Evaluation};
 use rdsaudit::ingest::{load, Options};
 use rdsaudit::model::Environment;
-use rdsaudit::report::positions::Positions;
-use rdsaudit::source::{display_path, Origin};
+use rdsaudit::source::display_path;
+
+mod support;
 
 fn templates() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/templates")
@@ -29,20 +30,9 @@ fn scan_with(paths: &[PathBuf], parameters: &[PathBuf]) -> (Environment, Evaluat
     (env, eval)
 }
 
-/// `file:line:col` relative to `root`, or `-`.
-fn place(env: &Environment, positions: &Positions, root: &str, origin: Option<&Origin>) -> String {
-    let Some(region) = origin.and_then(|o| positions.get(o)) else {
-        return "-".into();
-    };
-    let file = &env.sources[region.source].display;
-    let file = file.strip_prefix(root).unwrap_or(file).trim_start_matches('/');
-    format!("{file}:{}:{}", region.start_line, region.start_column)
-}
-
 /// What the scan read from a folder (the resources the rules see) and what it reported, as reviewable text.
 fn report(dir: &Path) -> String {
     let (env, eval) = scan_with(&[dir.to_path_buf()], &[]);
-    let positions = Positions::resolve(&env, &eval);
     let root = display_path(dir);
     let mut out = String::new();
     let metas = env
@@ -58,18 +48,7 @@ fn report(dir: &Path) -> String {
     for (kind, meta) in metas {
         let _ = writeln!(out, "{kind} {}", meta.id);
     }
-    for f in &eval.findings {
-        let at = place(&env, &positions, &root, f.locations.first());
-        let _ = writeln!(out, "finding {} {} {}", f.rule.id, f.severity.as_str(), f.subject.id);
-        let _ = writeln!(out, "  message: {}", f.message);
-        let _ = writeln!(out, "  at: {at}");
-    }
-    for n in &eval.not_evaluated {
-        let at = place(&env, &positions, &root, n.origin.as_ref());
-        let _ = writeln!(out, "not evaluated {} {}", n.rule.id, n.subject.id);
-        let _ = writeln!(out, "  reason: {}", n.reason);
-        let _ = writeln!(out, "  at: {at}");
-    }
+    out.push_str(&support::outcomes(&env, &eval, &root, |_| true));
     for w in env.warnings.iter().chain(&eval.warnings) {
         let _ = writeln!(out, "warning: {}", w.replace(&root, "."));
     }
