@@ -218,6 +218,13 @@ impl Builder {
             add_default_rules(nsg);
         }
         self.index_vm_nics();
+        for (key, vm) in &self.env.vms {
+            self.env
+                .vm_by_host
+                .entry(vm.host_name().to_uppercase())
+                .or_insert_with(|| key.clone());
+        }
+        self.env.resolve_host_roles();
         self.env
     }
 

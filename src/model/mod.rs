@@ -138,10 +138,15 @@ pub struct Environment {
     pub domain_services: BTreeMap<Key, DomainService>,
     /// NICs of each VM in the inventory (listed by the VM or naming it), built once after ingest.
     pub nics_of_vm: BTreeMap<Key, Vec<Key>>,
+    /// Each VM by its upper-cased host name (computer name, else VM name), built once after ingest so that
+    /// joining hosts to VMs costs a lookup, not a scan of every VM.
+    pub vm_by_host: BTreeMap<String, Key>,
     /// Windows hosts from evidence folders, by upper-cased computer name.
     pub hosts: BTreeMap<String, Host>,
     /// Roles by upper-cased host name, from the config's `[roles]` (see [`Environment::set_config_roles`]).
     config_roles: BTreeMap<String, RoleSet>,
+    /// Each host's resolved roles, by upper-cased name (see [`Environment::host_roles`]).
+    host_roles: BTreeMap<String, RoleSet>,
     /// Security rules whose fields an ARM template export left unresolved.
     pub unresolved_rules: Vec<UnresolvedRule>,
     /// Non-fatal problems (duplicates that disagree, skipped files), printed on stderr and in reports.
@@ -183,9 +188,10 @@ impl Environment {
             .or_else(|| self.domain_services.get(k).map(|r| &r.meta))
     }
 
-    /// The VM that is the same machine as a host (computer name, else VM name, case-insensitively).
+    /// The VM that is the same machine as a host (computer name, else VM name, case-insensitively; the
+    /// first VM in ID order when several share a name).
     pub fn vm_of_host(&self, host: &str) -> Option<&Vm> {
-        self.vms.values().find(|vm| vm.host_name().eq_ignore_ascii_case(host))
+        self.vm_by_host.get(&host.to_uppercase()).and_then(|k| self.vms.get(k))
     }
 }
 

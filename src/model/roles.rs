@@ -110,9 +110,23 @@ impl Environment {
         self.roles(self.hosts.get(&vm.host_name().to_uppercase()), Some(vm))
     }
 
-    /// A host's roles, using the tags of the VM that is the same machine when there is one.
+    /// A host's roles, using the tags of the VM that is the same machine when there is one (resolved once
+    /// per host: rules ask for them host by host, some for every pair of hosts).
     pub fn host_roles(&self, host: &Host) -> RoleSet {
-        self.roles(Some(host), self.vm_of_host(&host.name))
+        match self.host_roles.get(&host.name) {
+            Some(roles) => *roles,
+            None => self.roles(Some(host), self.vm_of_host(&host.name)),
+        }
+    }
+
+    /// Resolve every host's roles again (after the hosts, the VMs or the config's roles changed).
+    pub(super) fn resolve_host_roles(&mut self) {
+        let resolved = self
+            .hosts
+            .values()
+            .map(|h| (h.name.clone(), self.roles(Some(h), self.vm_of_host(&h.name))))
+            .collect();
+        self.host_roles = resolved;
     }
 
     /// The hosts that have a role.
@@ -127,6 +141,7 @@ impl Environment {
             .into_iter()
             .map(|(name, set)| (name.to_uppercase(), set))
             .collect();
+        self.resolve_host_roles();
     }
 }
 
