@@ -30,8 +30,12 @@ pub enum Expr {
     Index(Box<Expr>, Box<Expr>),
 }
 
-/// Parses the text of `s` between its outer brackets (the caller checked [`super::is_expression`]).
+/// Parses the text of `s` between its outer brackets; a string that is not a bracketed expression is an
+/// error (found by fuzzing: the empty string used to underflow the end offset).
 pub fn parse(s: &str) -> Result<Expr, ExprError> {
+    if !super::is_expression(s) {
+        return Err(syntax(0, "not an expression: expected text between [ and ]"));
+    }
     let mut parser = Parser {
         src: s,
         pos: 1,

@@ -494,3 +494,13 @@ fn doubling_chain(seed: &str) -> Value {
     }
     json!({ "variables": vars })
 }
+
+/// Regression (cargo fuzz, target arm_expr): strings that are not bracketed expressions are errors, not
+/// panics.
+#[test]
+fn parsing_a_string_that_is_not_an_expression_is_an_error() {
+    for s in ["", "[", "]", "x", "[[x]"] {
+        assert!(parse(s).is_err(), "{s:?}");
+    }
+    assert!(parse("[x]").is_err() && parse("[concat('a')]").is_ok());
+}
