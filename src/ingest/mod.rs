@@ -17,7 +17,7 @@ use crate::error::{Error, InputError};
 use crate::model::{Builder, Environment};
 use crate::source::{display_path, Source};
 use azure::template::{self, Parameters};
-use azure::{Family, RawResource, Resources};
+use azure::{Family, Staged};
 use host::assemble::{assemble, Folder};
 
 #[derive(Debug, Clone)]
@@ -49,11 +49,10 @@ impl Default for Options {
 /// What reading one file gave.
 enum Read {
     Inventory {
-        source: Source,
         family: Family,
-        resources: Resources,
-        /// Templates a template links to, read with it.
-        linked: Vec<(Source, Resources)>,
+        /// The file, then the templates it links to (read with it): source IDs 0, 1.. in `staged`.
+        sources: Vec<Source>,
+        staged: Vec<Staged>,
         warnings: Vec<String>,
     },
     Host {
@@ -92,27 +91,24 @@ pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Environment, Error> {
     let mut builder = Builder::default();
     walked.warnings.into_iter().for_each(|w| builder.warn(w));
     let mut errors = Vec::new();
-    let mut raw = Vec::new();
+    let mut staged = Vec::new();
     let mut folders: BTreeMap<PathBuf, Folder> = BTreeMap::new();
     for read in reads {
         match read {
             Ok(Read::Inventory {
-                source,
                 family,
-                resources,
-                linked,
+                sources,
+                staged: mut file,
                 warnings,
             }) => {
                 warnings.into_iter().for_each(|w| builder.warn(w));
-                for (mut source, resources) in std::iter::once((source, resources)).chain(linked) {
+                let base = builder.sources().len();
+                for mut source in sources {
                     source.kind = family.name();
-                    let id = builder.source(source);
-                    raw.extend(resources.into_iter().map(|(pointer, value)| RawResource {
-                        source: id,
-                        pointer,
-                        value,
-                    }));
+                    builder.source(source);
                 }
+                file.iter_mut().for_each(|s| s.rebase(base));
+                staged.push(file);
             }
             Ok(Read::Host { source, parsed }) => {
                 let dir = source.path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -144,8 +140,8 @@ pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Environment, Error> {
         let host = assemble(folder, builder.sources());
         builder.host(host);
     }
-    for r in raw {
-        azure::add(&mut builder, r)?;
+    for s in staged.into_iter().flatten() {
+        s.apply(&mut builder)?;
     }
     let env = builder.finish();
     if env.coverage().is_empty() && !opts.allow_empty {
@@ -211,13 +207,20 @@ fn read_one(path: &Path, named: bool, opts: &Options, parameters: &[Parameters])
         });
     }
     match azure::recognise(value, &source, parameters)? {
-        Some(r) => Ok(Read::Inventory {
-            source,
-            family: r.family,
-            resources: r.resources,
-            linked: r.linked,
-            warnings: r.warnings,
-        }),
+        Some(r) => {
+            let mut staged = azure::stage(&source, 0, r.resources);
+            let mut sources = vec![source];
+            for (local, (linked, resources)) in (1..).zip(r.linked) {
+                staged.extend(azure::stage(&linked, local, resources));
+                sources.push(linked);
+            }
+            Ok(Read::Inventory {
+                family: r.family,
+                sources,
+                staged,
+                warnings: r.warnings,
+            })
+        }
         None if named && !opts.skip_unknown => Err(InputError::new(
             &source.display,
             "not a recognised input (expected Azure inventory JSON); pass --skip-unknown to skip it",
