@@ -11,11 +11,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use serde_json::Value;
 
 use crate::error::{Error, InputError};
 use crate::model::{Builder, Environment};
 use crate::source::{display_path, Source};
+use azure::stream::Streamed;
 use azure::template::{self, Parameters};
 use azure::{Family, Staged};
 use host::assemble::{assemble, Folder};
@@ -199,33 +199,50 @@ fn read_one(path: &Path, named: bool, opts: &Options, parameters: &[Parameters])
             "file is empty (did the export command fail?)",
         ));
     }
-    let value: Value = serde_json::from_str(&source.text)
-        .map_err(|e| source.error_at_line(e.line(), e.column(), format!("malformed JSON: {}", strip_position(&e))))?;
+    let value = match azure::stream::read(&source) {
+        Some(Streamed::Staged(Some((family, staged)))) => {
+            return Ok(inventory(family, vec![source], staged, Vec::new()))
+        }
+        Some(Streamed::Staged(None)) => return unrecognised(source, named, opts),
+        Some(Streamed::Document(value)) => value,
+        None => serde_json::from_str(&source.text).map_err(|e| {
+            source.error_at_line(e.line(), e.column(), format!("malformed JSON: {}", strip_position(&e)))
+        })?,
+    };
     if template::is_parameter_file(&value) {
         return Ok(Read::Skipped {
             warning: parameter_file_alone(&source),
         });
     }
-    match azure::recognise(value, &source, parameters)? {
-        Some(r) => {
-            let mut staged = azure::stage(&source, 0, r.resources);
-            let mut sources = vec![source];
-            for (local, (linked, resources)) in (1..).zip(r.linked) {
-                staged.extend(azure::stage(&linked, local, resources));
-                sources.push(linked);
-            }
-            Ok(Read::Inventory {
-                family: r.family,
-                sources,
-                staged,
-                warnings: r.warnings,
-            })
-        }
-        None if named && !opts.skip_unknown => Err(InputError::new(
+    let Some(r) = azure::recognise(value, &source, parameters)? else {
+        return unrecognised(source, named, opts);
+    };
+    let mut staged = azure::stage(&source, 0, r.resources);
+    let mut sources = vec![source];
+    for (local, (linked, resources)) in (1..).zip(r.linked) {
+        staged.extend(azure::stage(&linked, local, resources));
+        sources.push(linked);
+    }
+    Ok(inventory(r.family, sources, staged, r.warnings))
+}
+
+fn inventory(family: Family, sources: Vec<Source>, staged: Vec<Staged>, warnings: Vec<String>) -> Read {
+    Read::Inventory {
+        family,
+        sources,
+        staged,
+        warnings,
+    }
+}
+
+/// A JSON file that is no input rdsaudit knows: an error when named (unless `--skip-unknown`), else skipped.
+fn unrecognised(source: Source, named: bool, opts: &Options) -> Result<Read, InputError> {
+    match named && !opts.skip_unknown {
+        true => Err(InputError::new(
             &source.display,
             "not a recognised input (expected Azure inventory JSON); pass --skip-unknown to skip it",
         )),
-        None => Ok(Read::Skipped {
+        false => Ok(Read::Skipped {
             warning: Some(format!("{}: skipped: not a recognised input", source.display)),
         }),
     }

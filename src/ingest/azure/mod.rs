@@ -11,6 +11,7 @@ mod os;
 mod parse;
 mod resources;
 mod stage;
+pub mod stream;
 pub mod template;
 
 use rayon::prelude::*;
@@ -129,10 +130,14 @@ fn is_resource(v: &Value) -> bool {
 }
 
 fn is_graph_result(obj: &serde_json::Map<String, Value>) -> bool {
-    obj.get("data").is_some_and(Value::is_array)
-        && ["count", "total_records", "skip_token", "totalRecords"]
-            .iter()
-            .any(|k| obj.contains_key(*k))
+    obj.get("data").is_some_and(Value::is_array) && has_graph_keys(obj)
+}
+
+/// The members beside `data` that say an object is a Resource Graph result.
+fn has_graph_keys(obj: &serde_json::Map<String, Value>) -> bool {
+    ["count", "total_records", "skip_token", "totalRecords"]
+        .iter()
+        .any(|k| obj.contains_key(*k))
 }
 
 fn is_terraform(v: &Value) -> bool {
