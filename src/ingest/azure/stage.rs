@@ -36,7 +36,8 @@ pub struct Staged {
 }
 
 impl Staged {
-    /// Make the file-local source IDs of every origin global: `base` is the file's own `SourceId`.
+    /// Make the file-local source IDs of every origin global: `base` is the file's own `SourceId`. An `Origin`
+    /// field added to an Azure model type must be rebased here too.
     pub fn rebase(&mut self, base: SourceId) {
         let at = |o: &mut Origin| o.source += base;
         let meta = |m: &mut Meta| at(&mut m.origin);
