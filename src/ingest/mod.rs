@@ -11,13 +11,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use serde_json::Value;
 
 use crate::error::{Error, InputError};
 use crate::model::{Builder, Environment};
 use crate::source::{display_path, Source};
+use azure::stream::Streamed;
 use azure::template::{self, Parameters};
-use azure::{Family, RawResource, Resources};
+use azure::{Family, Staged};
 use host::assemble::{assemble, Folder};
 
 #[derive(Debug, Clone)]
@@ -49,11 +49,10 @@ impl Default for Options {
 /// What reading one file gave.
 enum Read {
     Inventory {
-        source: Source,
         family: Family,
-        resources: Resources,
-        /// Templates a template links to, read with it.
-        linked: Vec<(Source, Resources)>,
+        /// The file, then the templates it links to (read with it): source IDs 0, 1.. in `staged`.
+        sources: Vec<Source>,
+        staged: Vec<Staged>,
         warnings: Vec<String>,
     },
     Host {
@@ -92,27 +91,24 @@ pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Environment, Error> {
     let mut builder = Builder::default();
     walked.warnings.into_iter().for_each(|w| builder.warn(w));
     let mut errors = Vec::new();
-    let mut raw = Vec::new();
+    let mut staged = Vec::new();
     let mut folders: BTreeMap<PathBuf, Folder> = BTreeMap::new();
     for read in reads {
         match read {
             Ok(Read::Inventory {
-                source,
                 family,
-                resources,
-                linked,
+                sources,
+                staged: mut file,
                 warnings,
             }) => {
                 warnings.into_iter().for_each(|w| builder.warn(w));
-                for (mut source, resources) in std::iter::once((source, resources)).chain(linked) {
+                let base = builder.sources().len();
+                for mut source in sources {
                     source.kind = family.name();
-                    let id = builder.source(source);
-                    raw.extend(resources.into_iter().map(|(pointer, value)| RawResource {
-                        source: id,
-                        pointer,
-                        value,
-                    }));
+                    builder.source(source);
                 }
+                file.iter_mut().for_each(|s| s.rebase(base));
+                staged.push(file);
             }
             Ok(Read::Host { source, parsed }) => {
                 let dir = source.path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -144,8 +140,8 @@ pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Environment, Error> {
         let host = assemble(folder, builder.sources());
         builder.host(host);
     }
-    for r in raw {
-        azure::add(&mut builder, r)?;
+    for s in staged.into_iter().flatten() {
+        s.apply(&mut builder)?;
     }
     let env = builder.finish();
     if env.coverage().is_empty() && !opts.allow_empty {
@@ -203,26 +199,50 @@ fn read_one(path: &Path, named: bool, opts: &Options, parameters: &[Parameters])
             "file is empty (did the export command fail?)",
         ));
     }
-    let value: Value = serde_json::from_str(&source.text)
-        .map_err(|e| source.error_at_line(e.line(), e.column(), format!("malformed JSON: {}", strip_position(&e))))?;
+    let value = match azure::stream::read(&source) {
+        Some(Streamed::Staged(Some((family, staged)))) => {
+            return Ok(inventory(family, vec![source], staged, Vec::new()))
+        }
+        Some(Streamed::Staged(None)) => return unrecognised(source, named, opts),
+        Some(Streamed::Document(value)) => value,
+        None => serde_json::from_str(&source.text).map_err(|e| {
+            source.error_at_line(e.line(), e.column(), format!("malformed JSON: {}", strip_position(&e)))
+        })?,
+    };
     if template::is_parameter_file(&value) {
         return Ok(Read::Skipped {
             warning: parameter_file_alone(&source),
         });
     }
-    match azure::recognise(value, &source, parameters)? {
-        Some(r) => Ok(Read::Inventory {
-            source,
-            family: r.family,
-            resources: r.resources,
-            linked: r.linked,
-            warnings: r.warnings,
-        }),
-        None if named && !opts.skip_unknown => Err(InputError::new(
+    let Some(r) = azure::recognise(value, &source, parameters)? else {
+        return unrecognised(source, named, opts);
+    };
+    let mut staged = azure::stage(&source, 0, r.resources);
+    let mut sources = vec![source];
+    for (local, (linked, resources)) in (1..).zip(r.linked) {
+        staged.extend(azure::stage(&linked, local, resources));
+        sources.push(linked);
+    }
+    Ok(inventory(r.family, sources, staged, r.warnings))
+}
+
+fn inventory(family: Family, sources: Vec<Source>, staged: Vec<Staged>, warnings: Vec<String>) -> Read {
+    Read::Inventory {
+        family,
+        sources,
+        staged,
+        warnings,
+    }
+}
+
+/// A JSON file that is no input rdsaudit knows: an error when named (unless `--skip-unknown`), else skipped.
+fn unrecognised(source: Source, named: bool, opts: &Options) -> Result<Read, InputError> {
+    match named && !opts.skip_unknown {
+        true => Err(InputError::new(
             &source.display,
             "not a recognised input (expected Azure inventory JSON); pass --skip-unknown to skip it",
         )),
-        None => Ok(Read::Skipped {
+        false => Ok(Read::Skipped {
             warning: Some(format!("{}: skipped: not a recognised input", source.display)),
         }),
     }

@@ -1,7 +1,7 @@
 //! Content-based recognition of Azure inventory JSON: az CLI lists (flattened or with `properties`),
 //! `az resource show` objects, Azure Resource Graph results (`data` wrapper or a bare array) and exported
 //! ARM templates (with the expression evaluator). The resources are moved out of the parsed document and
-//! read into the model's typed builder (`resources`).
+//! read into the model's typed items (`resources`, `stage`).
 
 pub mod arm_expr;
 pub mod arm_template;
@@ -10,22 +10,25 @@ mod node;
 mod os;
 mod parse;
 mod resources;
+mod stage;
+pub mod stream;
 pub mod template;
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::error::InputError;
 use crate::source::{Source, SourceId};
 
-pub use resources::add;
+pub use stage::Staged;
 
-/// One resource object found in an input, owned (moved out of the parsed document, never copied).
-#[derive(Debug)]
-pub struct RawResource {
-    pub source: SourceId,
-    /// JSON pointer of the resource object in its file.
-    pub pointer: String,
-    pub value: Value,
+/// The resources of `source` (ID `local` in the file that was read) as staged items, in order, read on
+/// every core; each parsed resource is dropped once read.
+pub fn stage(source: &Source, local: SourceId, resources: Resources) -> Vec<Staged> {
+    resources
+        .into_par_iter()
+        .filter_map(|(pointer, value)| resources::stage(source, local, pointer, &value))
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,10 +130,14 @@ fn is_resource(v: &Value) -> bool {
 }
 
 fn is_graph_result(obj: &serde_json::Map<String, Value>) -> bool {
-    obj.get("data").is_some_and(Value::is_array)
-        && ["count", "total_records", "skip_token", "totalRecords"]
-            .iter()
-            .any(|k| obj.contains_key(*k))
+    obj.get("data").is_some_and(Value::is_array) && has_graph_keys(obj)
+}
+
+/// The members beside `data` that say an object is a Resource Graph result.
+fn has_graph_keys(obj: &serde_json::Map<String, Value>) -> bool {
+    ["count", "total_records", "skip_token", "totalRecords"]
+        .iter()
+        .any(|k| obj.contains_key(*k))
 }
 
 fn is_terraform(v: &Value) -> bool {

@@ -1,38 +1,34 @@
 //! One Azure resource object (az CLI, ARM REST, Resource Graph or an expanded template) into the model's
-//! typed builder. Malformed values the rules need are input errors at their line and column.
+//! typed items for the builder (`stage`). Malformed values the rules need are input errors at their line and column.
 
 use serde_json::Value;
 
 use super::lb;
 use super::node::{Node, Owned};
 use super::parse::{self, Bad, RuleRead};
-use super::RawResource;
+use super::stage::{Item, Staged};
 use crate::error::InputError;
-use crate::model::{Builder, DomainService, Key, LbRuleKind, Nic, Nsg, PublicIp, Ref, Vnet};
-use crate::source::{Loc, Origin};
+use crate::model::{DomainService, Key, LbRuleKind, Nic, Nsg, PublicIp, Ref, Vnet};
+use crate::source::{Loc, Origin, Source, SourceId};
 
-/// Read one resource into the builder. Resources of types no rule reads are skipped.
-pub fn add(builder: &mut Builder, raw: RawResource) -> Result<(), InputError> {
-    let origin = Origin::pointer(raw.source, raw.pointer);
-    let node = Node {
-        value: &raw.value,
-        origin: &origin,
-    };
-    let Some(id) = node.str("id").map(str::to_string) else {
-        return Ok(());
-    };
-    let Some(kind) = resource_type(node, &id) else {
-        return Ok(());
-    };
+/// Read one resource of `source` (whose ID in the staged origins is `id`) into its model items. Resources
+/// of types no rule reads give nothing.
+pub fn stage(source: &Source, id: SourceId, pointer: String, value: &Value) -> Option<Staged> {
+    let origin = Origin::pointer(id, pointer);
+    let node = Node { value, origin: &origin };
+    let id = node.str("id")?.to_string();
+    let kind = resource_type(node, &id)?;
     // Child resources are merged by name later; top-level ones are kept once.
     let is_child = kind.matches('/').count() > 1;
-    if !is_child && !builder.claim(&Key::new(&id), digest(&raw.value), &origin) {
-        return Ok(());
-    }
-    add_typed(builder, &kind, node, &id).map_err(|bad| locate(builder, &bad))
+    let mut items = Vec::new();
+    let read = add_typed(&mut items, &kind, node, &id).map_err(|bad| locate(source, &bad));
+    Some(Staged {
+        claim: (!is_child).then(|| (Key::new(&id), digest(value), origin.clone())),
+        items: read.map(|()| items),
+    })
 }
 
-fn add_typed(b: &mut Builder, kind: &str, n: Node<'_>, id: &str) -> Result<(), Bad> {
+fn add_typed(b: &mut Vec<Item>, kind: &str, n: Node<'_>, id: &str) -> Result<(), Bad> {
     let key = Key::new(id);
     let props = n.props();
     let p = props.node();
@@ -46,17 +42,20 @@ fn add_typed(b: &mut Builder, kind: &str, n: Node<'_>, id: &str) -> Result<(), B
                 for r in p.items(list) {
                     match parse::security_rule(r.node(), default, &key)? {
                         RuleRead::Rule(rule) => nsg.rules.push(rule),
-                        RuleRead::Unresolved(u) => b.unresolved_rule(u),
+                        RuleRead::Unresolved(u) => b.push(Item::UnresolvedRule(u)),
                     }
                 }
             }
-            b.nsg(nsg);
+            b.push(Item::Nsg(nsg));
         }
         "microsoft.network/networksecuritygroups/securityrules" => {
             if let Some(parent) = key.parent() {
                 match parse::security_rule(n, false, &parent)? {
-                    RuleRead::Rule(rule) => b.security_rule(&id.trim_end_matches('/')[..parent.as_str().len()], rule),
-                    RuleRead::Unresolved(u) => b.unresolved_rule(u),
+                    RuleRead::Rule(rule) => b.push(Item::SecurityRule(
+                        id.trim_end_matches('/')[..parent.as_str().len()].to_string(),
+                        rule,
+                    )),
+                    RuleRead::Unresolved(u) => b.push(Item::UnresolvedRule(u)),
                 }
             }
         }
@@ -74,23 +73,23 @@ fn add_typed(b: &mut Builder, kind: &str, n: Node<'_>, id: &str) -> Result<(), B
                     .unwrap_or_else(|| format!("{id}/subnets/{}", sn.str("name").unwrap_or("")));
                 let subnet = parse::subnet(sn, &sid, key.clone())?;
                 vnet.subnets.push(Key::new(&sid));
-                b.subnet(subnet);
+                b.push(Item::Subnet(subnet));
             }
             vnet.peerings = p
                 .items("virtualNetworkPeerings")
                 .iter()
                 .filter_map(|o| parse::peering(o.node()))
                 .collect();
-            b.vnet(vnet);
+            b.push(Item::Vnet(vnet));
         }
         "microsoft.network/virtualnetworks/subnets" => {
             if let Some(parent) = key.parent() {
-                b.subnet(parse::subnet(n, id, parent)?);
+                b.push(Item::Subnet(parse::subnet(n, id, parent)?));
             }
         }
         "microsoft.network/virtualnetworks/virtualnetworkpeerings" => {
             if let (Some(parent), Some(peering)) = (key.parent(), parse::peering(n)) {
-                b.peering(parent, peering);
+                b.push(Item::Peering(parent, peering));
             }
         }
         "microsoft.network/networkinterfaces" => {
@@ -99,27 +98,27 @@ fn add_typed(b: &mut Builder, kind: &str, n: Node<'_>, id: &str) -> Result<(), B
                 .into_iter()
                 .map(parse::ip_config)
                 .collect::<Result<_, _>>()?;
-            b.nic(Nic {
+            b.push(Item::Nic(Nic {
                 meta: parse::meta(n, id),
                 ip_configs,
                 nsg: p.reference("networkSecurityGroup"),
                 vm: p.reference("virtualMachine"),
-            });
+            }));
         }
-        "microsoft.network/publicipaddresses" => b.public_ip(PublicIp {
+        "microsoft.network/publicipaddresses" => b.push(Item::PublicIp(PublicIp {
             meta: parse::meta(n, id),
             sku: parse::sku(n),
             address: p.str("ipAddress").map(str::to_string),
             owner: p.reference("ipConfiguration"),
-        }),
-        "microsoft.network/bastionhosts" => b.bastion(parse::bastion(n, id)),
+        })),
+        "microsoft.network/bastionhosts" => b.push(Item::Bastion(parse::bastion(n, id))),
         "microsoft.network/loadbalancers/inboundnatrules" => child_lb_rule(b, n, &key, LbRuleKind::InboundNatRule)?,
         "microsoft.network/loadbalancers/inboundnatpools" => child_lb_rule(b, n, &key, LbRuleKind::InboundNatPool)?,
         "microsoft.network/loadbalancers/loadbalancingrules" => {
             child_lb_rule(b, n, &key, LbRuleKind::LoadBalancingRule)?
         }
-        "microsoft.network/loadbalancers" => b.load_balancer(lb::load_balancer(n, id)?),
-        "microsoft.compute/virtualmachines" => b.vm(parse::vm(n, id)),
+        "microsoft.network/loadbalancers" => b.push(Item::LoadBalancer(lb::load_balancer(n, id)?)),
+        "microsoft.compute/virtualmachines" => b.push(Item::Vm(parse::vm(n, id))),
         "microsoft.aad/domainservices" => {
             let mut subnets: Vec<Ref> = p
                 .items("replicaSets")
@@ -127,23 +126,23 @@ fn add_typed(b: &mut Builder, kind: &str, n: Node<'_>, id: &str) -> Result<(), B
                 .filter_map(|r| r.node().str("subnetId").map(|s| Ref::Id(s.to_string())))
                 .collect();
             subnets.extend(p.str("subnetId").map(|s| Ref::Id(s.to_string())));
-            b.domain_service(DomainService {
+            b.push(Item::DomainService(DomainService {
                 meta: parse::meta(n, id),
                 subnets,
-            });
+            }));
         }
         _ => {}
     }
     Ok(())
 }
 
-fn child_lb_rule(b: &mut Builder, n: Node<'_>, key: &Key, kind: LbRuleKind) -> Result<(), Bad> {
+fn child_lb_rule(b: &mut Vec<Item>, n: Node<'_>, key: &Key, kind: LbRuleKind) -> Result<(), Bad> {
     if let Some(parent) = key.parent() {
         let owned = Owned {
             value: n.value,
             origin: n.origin.clone(),
         };
-        b.lb_rule(parent, lb::lb_rule(owned, kind)?);
+        b.push(Item::LbRule(parent, Box::new(lb::lb_rule(owned, kind)?)));
     }
     Ok(())
 }
@@ -167,8 +166,7 @@ fn resource_type(n: Node<'_>, id: &str) -> Option<String> {
 }
 
 /// A malformed value as an input error with line and column.
-fn locate(b: &Builder, bad: &Bad) -> InputError {
-    let source = &b.sources()[bad.origin.source];
+fn locate(source: &Source, bad: &Bad) -> InputError {
     match &bad.origin.loc {
         Loc::Pointer(p) => source.error_at_pointer(p, bad.message.clone()),
         Loc::Span(s) => source.error_at(s.start, bad.message.clone()),
