@@ -433,3 +433,23 @@ fn a_resource_declared_twice_is_named_at_both_declarations() {
         "{warning}"
     );
 }
+
+/// Every origin a template resource carries points into its own file, also when it is not the first source:
+/// an unresolved load-balancer backend port read from the second of two templates is located there.
+#[test]
+fn unknown_values_of_a_later_file_point_into_that_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
+    let first = std::fs::read_to_string(rules.join("RDS001/fires-unknown-condition/template.json")).unwrap();
+    let second = std::fs::read_to_string(rules.join("RDS006/unknown-backend-port/template.json")).unwrap();
+    write(dir.path(), "a.json", &first);
+    write(dir.path(), "b.json", &second);
+    let (env, eval) = scan_with(&[dir.path().to_path_buf()], &[]);
+    let port = eval
+        .not_evaluated
+        .iter()
+        .find(|n| n.rule.id == "RDS006")
+        .expect("RDS006 is not evaluated on the unknown backend port");
+    let origin = port.origin.as_ref().expect("located");
+    assert!(env.sources[origin.source].display.ends_with("b.json"));
+}

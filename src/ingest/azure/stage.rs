@@ -42,7 +42,16 @@ impl Staged {
         let at = |o: &mut Origin| o.source += base;
         let meta = |m: &mut Meta| at(&mut m.origin);
         let rule = |r: &mut SecurityRule| r.origin.iter_mut().chain(&mut r.fields).for_each(at);
-        let lb_rule = |r: &mut LbRule| [&mut r.origin, &mut r.fields].into_iter().for_each(at);
+        let lb_rule = |r: &mut LbRule| {
+            [&mut r.origin, &mut r.fields].into_iter().for_each(at);
+            let unknown = r
+                .protocol
+                .as_mut()
+                .err()
+                .into_iter()
+                .chain(r.backend_port.as_mut().err());
+            unknown.for_each(|v| at(&mut v.origin));
+        };
         if let Some((_, _, origin)) = &mut self.claim {
             at(origin);
         }
