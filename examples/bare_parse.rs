@@ -12,17 +12,14 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde_json::Value;
 
-fn parse(bytes: &[u8]) -> serde_json::Result<Value> {
-    match bytes.strip_prefix(&[0xFF, 0xFE]) {
-        Some(utf16) => {
-            let units: Vec<u16> = utf16
-                .chunks_exact(2)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                .collect();
-            serde_json::from_str(&String::from_utf16_lossy(&units))
-        }
-        None => serde_json::from_slice(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)),
+/// UTF-16 is decoded with the scanner's own decoder; UTF-8 is parsed in place, as a bare parse would.
+fn parse(bytes: &[u8]) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Ok(serde_json::from_str(&rdsaudit::source::decode(bytes)?)?);
     }
+    Ok(serde_json::from_slice(
+        bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes),
+    )?)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

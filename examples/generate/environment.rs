@@ -157,20 +157,15 @@ fn sample_host(host: &str) -> io::Result<BTreeMap<String, Vec<u8>>> {
 
 /// `bytes` (UTF-8, or UTF-16 LE with a BOM as Windows PowerShell writes) with `from` replaced by `to`.
 fn renamed(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
-    match bytes.strip_prefix(&[0xFF, 0xFE]) {
-        Some(utf16) => {
-            let units: Vec<u16> = utf16
-                .chunks_exact(2)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                .collect();
-            let text = String::from_utf16_lossy(&units).replace(from, to);
-            [0xFF, 0xFE]
-                .into_iter()
-                .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
-                .collect()
-        }
-        None => String::from_utf8_lossy(bytes).replace(from, to).into_bytes(),
+    if !bytes.starts_with(&[0xFF, 0xFE]) {
+        return String::from_utf8_lossy(bytes).replace(from, to).into_bytes();
     }
+    // The scanner's own decoder; the sample's evidence is valid UTF-16.
+    let text = rdsaudit::source::decode(bytes).expect("the sample's UTF-16 evidence decodes");
+    [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.replace(from, to).encode_utf16().flat_map(u16::to_le_bytes))
+        .collect()
 }
 
 /// The az CLI shape: every `properties` wrapper merged into its object, and a `resourceGroup` next to every ID.
