@@ -294,18 +294,25 @@ fn parent_dir(path: &Path) -> &Path {
 }
 
 /// Write to a temporary file beside the target, then rename: a reader never sees half a report. The file
-/// gets the usual permissions (0666 less the umask), not a temporary file's 0600.
+/// gets the usual permissions (0666 less the umask), not a temporary file's 0600. A link is followed (its
+/// target gets the report, the link stays), and a device or a FIFO (`--output /dev/null`, a named pipe) is
+/// written straight into: renaming over it would replace `/dev/null` with a regular file for every process.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let err = |source| Error::Output {
         path: path.display().to_string(),
         source,
     };
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        let mut device = std::fs::OpenOptions::new().write(true).open(path).map_err(err)?;
+        return device.write_all(bytes).map_err(err);
+    }
+    let target = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     let mut builder = tempfile::Builder::new();
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut tmp = builder.tempfile_in(parent_dir(path)).map_err(err)?;
+    let mut tmp = builder.tempfile_in(parent_dir(&target)).map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
+    tmp.persist(&target).map_err(|e| err(e.error))?;
     Ok(())
 }
 

@@ -81,6 +81,47 @@ fn several_formats_in_one_run_are_written_atomically() {
     assert_eq!(leftovers.len(), 2, "no temporary files left: {leftovers:?}");
 }
 
+/// `--output` naming a FIFO (or a device such as `/dev/null`) writes into it; renaming a report over it
+/// would replace the special file with a regular one.
+#[cfg(unix)]
+#[test]
+fn a_fifo_output_is_written_into_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.pipe");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let (_, code) = scan("2", &["--format", "json", "--output", fifo.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    // Checked before joining: a replaced FIFO would leave the reader waiting for a writer.
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    let report: serde_json::Value = serde_json::from_slice(&reader.join().unwrap()).unwrap();
+    assert!(report["findings"].as_array().unwrap().len() > 5);
+}
+
+/// `--output` naming a link replaces the file it points at; the link stays a link.
+#[cfg(unix)]
+#[test]
+fn a_linked_output_replaces_its_target_and_keeps_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.json");
+    std::fs::write(&real, "old").unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let (_, code) = scan("2", &["--format", "json", "--output", link.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&real).unwrap()).unwrap();
+    assert!(report["findings"].as_array().unwrap().len() > 5);
+}
+
 #[test]
 fn an_input_error_writes_no_report() {
     let dir = tempfile::tempdir().unwrap();
