@@ -209,6 +209,7 @@ fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<Exit, Error> {
             allow_empty: args.allow_empty || config.allow_empty,
             max_input_size: args.max_input_size.unwrap_or(ingest::DEFAULT_MAX_INPUT_SIZE),
             parameters: args.parameters.clone(),
+            ..Options::default()
         },
     )?;
     let eval = evaluate(&mut env, &config, &today_utc());

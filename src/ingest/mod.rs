@@ -30,6 +30,18 @@ pub struct Options {
     pub max_input_size: u64,
     /// Deployment parameter files applied to every template, in order (later files win).
     pub parameters: Vec<PathBuf>,
+    /// Which state of a change input (a Terraform plan, an ARM what-if) is read. Inputs that describe one
+    /// state (exports, templates, host evidence) read the same on both sides.
+    pub side: Side,
+}
+
+/// The state a change input describes before or after the change: `After` is judged; `Before` is read too
+/// for `--new-only`, which fails only on findings the change introduces.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Side {
+    Before,
+    #[default]
+    After,
 }
 
 /// 1 GiB: a tenant-wide Resource Graph dump fits; a runaway file is refused before it is read.
@@ -42,6 +54,7 @@ impl Default for Options {
             allow_empty: false,
             max_input_size: DEFAULT_MAX_INPUT_SIZE,
             parameters: Vec::new(),
+            side: Side::default(),
         }
     }
 }
