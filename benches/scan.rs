@@ -24,11 +24,16 @@ fn scan(dir: &Path) -> String {
     let mut env = load(&[dir.to_path_buf()], &Options::default()).expect("the generated environment loads");
     let eval = evaluate(&mut env, &Config::default(), "2026-01-01");
     let positions = Positions::resolve(&env, &eval);
+    let gate = rdsaudit::gate::Gate::judge(&eval, None, rdsaudit::gate::DEFAULT_FAIL_ON, None);
+    let options = rdsaudit::report::Options::default();
     let ctx = Context {
         env: &env,
         eval: &eval,
         positions: &positions,
         color: false,
+        gate: &gate,
+        comparison: None,
+        options: &options,
     };
     render(Format::Json, &ctx)
 }

@@ -6,14 +6,15 @@ use std::path::{Path, PathBuf};
 
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use crate::compare::{Against, Baseline, Comparison};
 use crate::config::{Config, FailOn};
-use crate::engine::{evaluate, today_utc, Evaluation};
+use crate::engine::{evaluate, today_utc};
 use crate::error::{Error, Exit};
-use crate::finding::Severity;
-use crate::ingest::{self, Options};
+use crate::gate::{Gate, DEFAULT_FAIL_ON};
+use crate::ingest::{self, Options, Side};
 use crate::report::positions::Positions;
 use crate::report::terminal::inert;
-use crate::report::{render, Context, Format};
+use crate::report::{self, render, Context, Format};
 use crate::rules::{find, registry};
 
 /// Audit secure remote access (RD Gateway, NPS, Entra MFA) to VMs in Microsoft Entra Domain Services.
@@ -27,7 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan exported Azure inventory files or folders and report findings.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the rule catalog.
     Rules,
     /// Print a rule's documentation.
@@ -45,8 +46,26 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Files or folders to read (folders are walked).
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "plan", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// A Terraform plan (`terraform show -json`) or ARM what-if to judge: one more input, like a PATH.
+    #[arg(long, value_name = "FILE", action = clap::ArgAction::Append)]
+    pub plan: Vec<PathBuf>,
+    /// Fail only on findings absent from this earlier JSON report of rdsaudit (matched by fingerprint);
+    /// the reports list new, unchanged and absent (fixed) findings.
+    #[arg(long, value_name = "FILE", conflicts_with = "new_only")]
+    pub baseline: Option<PathBuf>,
+    /// Fail only on findings a change introduces: plans and what-if are also read before the change, and
+    /// findings are compared as with --baseline.
+    #[arg(long)]
+    pub new_only: bool,
+    /// SARIF `runAutomationDetails.id`: a category per upload when several SARIF files go with one commit.
+    #[arg(long, value_name = "CATEGORY")]
+    pub sarif_category: Option<String>,
+    /// SARIF artifact URIs are relative to this folder (`%SRCROOT%`) [default: the enclosing git work tree,
+    /// else the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub base_dir: Option<PathBuf>,
     /// Output format; repeat for several. Each --output goes with the --format before it.
     #[arg(short, long, value_enum, action = clap::ArgAction::Append)]
     pub format: Vec<Format>,
@@ -199,23 +218,43 @@ fn pair_outputs(args: &ScanArgs, m: &ArgMatches) -> Result<Vec<Output>, Error> {
     Ok(outputs)
 }
 
+impl ScanArgs {
+    /// The inputs: the PATHs, then every `--plan`.
+    fn inputs(&self) -> Vec<PathBuf> {
+        self.paths.iter().chain(&self.plan).cloned().collect()
+    }
+}
+
 fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<Exit, Error> {
-    guard_outputs(&args.paths, outputs)?;
+    let inputs = args.inputs();
+    guard_outputs(&inputs, outputs)?;
     let config = Config::discover(args.config.as_deref())?;
-    let mut env = ingest::load(
-        &args.paths,
-        &Options {
-            skip_unknown: args.skip_unknown,
-            allow_empty: args.allow_empty || config.allow_empty,
-            max_input_size: args.max_input_size.unwrap_or(ingest::DEFAULT_MAX_INPUT_SIZE),
-            parameters: args.parameters.clone(),
-            ..Options::default()
-        },
-    )?;
-    let eval = evaluate(&mut env, &config, &today_utc());
+    let options = Options {
+        skip_unknown: args.skip_unknown,
+        allow_empty: args.allow_empty || config.allow_empty,
+        max_input_size: args.max_input_size.unwrap_or(ingest::DEFAULT_MAX_INPUT_SIZE),
+        parameters: args.parameters.clone(),
+        side: Side::After,
+    };
+    let render_options = report::Options {
+        sarif_category: args.sarif_category.clone(),
+        base_dir: Some(base_dir(args.base_dir.as_deref())?),
+        severity: config.severity.clone(),
+    };
+    let today = today_utc();
+    let baseline = match &args.baseline {
+        Some(path) => Some(Baseline::read(path)?),
+        None if args.new_only => Some(before_change(&inputs, &options, &config, &render_options, &today)?),
+        None => None,
+    };
+    let mut env = ingest::load(&inputs, &options)?;
+    let eval = evaluate(&mut env, &config, &today);
     for w in env.warnings.iter().chain(&eval.warnings) {
         eprintln!("warning: {}", inert(w));
     }
+    let comparison = baseline.map(|b| Comparison::new(b, &eval.findings));
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(DEFAULT_FAIL_ON);
+    let gate = Gate::judge(&eval, comparison.as_ref(), fail_on, args.min_score.or(config.min_score));
     let positions = Positions::resolve(&env, &eval);
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     for out in outputs {
@@ -224,6 +263,9 @@ fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<Exit, Error> {
             eval: &eval,
             positions: &positions,
             color: color && out.path.is_none(),
+            gate: &gate,
+            comparison: comparison.as_ref(),
+            options: &render_options,
         };
         let text = render(out.format, &ctx);
         match &out.path {
@@ -233,24 +275,59 @@ fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<Exit, Error> {
             }
         }
     }
-    let fail_on = args
-        .fail_on
-        .or(config.fail_on)
-        .unwrap_or(FailOn::Severity(Severity::High));
-    Ok(if gate_fails(&eval, fail_on, args.min_score.or(config.min_score)) {
-        Exit::GateFailed
-    } else {
-        Exit::Pass
+    // The last line on stderr, whatever the formats.
+    eprintln!("{}", inert(&gate.verdict()));
+    Ok(if gate.passed { Exit::Pass } else { Exit::GateFailed })
+}
+
+/// `--new-only`: the inputs read before the change (plans and what-if give their `before`; other inputs
+/// read the same) and evaluated, as the baseline. Nothing before the change (a plan that creates
+/// everything) is an empty baseline, not an error.
+fn before_change(
+    inputs: &[PathBuf],
+    options: &Options,
+    config: &Config,
+    render_options: &report::Options,
+    today: &str,
+) -> Result<Baseline, Error> {
+    let before = Options {
+        side: Side::Before,
+        allow_empty: true,
+        ..options.clone()
+    };
+    let mut env = ingest::load(inputs, &before)?;
+    let eval = evaluate(&mut env, config, today);
+    let positions = Positions::resolve(&env, &eval);
+    let gate = Gate::judge(&eval, None, DEFAULT_FAIL_ON, None);
+    let ctx = Context {
+        env: &env,
+        eval: &eval,
+        positions: &positions,
+        color: false,
+        gate: &gate,
+        comparison: None,
+        options: render_options,
+    };
+    Ok(Baseline {
+        against: Against::BeforeChange,
+        findings: report::priors(&ctx),
     })
 }
 
-/// The gate: an unsuppressed finding at or above the threshold, or a score below the minimum.
-fn gate_fails(eval: &Evaluation, fail_on: FailOn, min_score: Option<u32>) -> bool {
-    let by_severity = match fail_on {
-        FailOn::Severity(t) => eval.findings.iter().any(|f| f.suppression.is_none() && f.severity >= t),
-        FailOn::Never => false,
-    };
-    by_severity || min_score.is_some_and(|m| eval.scores.environment.value < m)
+/// `--base-dir`, else the enclosing git work tree of the current directory, else the current directory;
+/// absolute and normalised.
+fn base_dir(given: Option<&Path>) -> Result<PathBuf, Error> {
+    let cwd = std::env::current_dir().map_err(|e| Error::Usage(format!("the current directory: {e}")))?;
+    if let Some(dir) = given {
+        return dir
+            .canonicalize()
+            .ok()
+            .filter(|d| d.is_dir())
+            .ok_or_else(|| Error::Usage(format!("--base-dir {} is not a folder", dir.display())));
+    }
+    let cwd = cwd.canonicalize().unwrap_or(cwd);
+    let root = cwd.ancestors().find(|d| d.join(".git").exists()).unwrap_or(&cwd);
+    Ok(root.to_path_buf())
 }
 
 /// Refuse, before anything is read or written, an `--output` that is a folder, an input file, or a file

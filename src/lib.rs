@@ -4,10 +4,12 @@
 //! Data flows one way: files -> `ingest` -> `model::Environment` -> `rules` -> `engine` -> `report`.
 
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod engine;
 pub mod error;
 pub mod finding;
+pub mod gate;
 pub mod ingest;
 pub mod locate;
 pub mod model;

@@ -23,11 +23,16 @@ fn reports_with(paths: &[PathBuf], config: &Config, options: &Options) -> [Strin
     let mut env = load(paths, options).expect("the fixture loads");
     let eval = evaluate(&mut env, config, TODAY);
     let positions = Positions::resolve(&env, &eval);
+    let gate = rdsaudit::gate::Gate::judge(&eval, None, rdsaudit::gate::DEFAULT_FAIL_ON, None);
+    let options = rdsaudit::report::Options::default();
     let ctx = Context {
         env: &env,
         eval: &eval,
         positions: &positions,
         color: false,
+        gate: &gate,
+        comparison: None,
+        options: &options,
     };
     [Format::Sarif, Format::Json, Format::Table].map(|f| render(f, &ctx))
 }

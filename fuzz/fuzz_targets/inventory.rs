@@ -19,11 +19,16 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(mut env) = load(&[path], &opts) {
         let eval = evaluate(&mut env, &Config::default(), "2026-01-01");
         let positions = Positions::resolve(&env, &eval);
+        let gate = rdsaudit::gate::Gate::judge(&eval, None, rdsaudit::gate::DEFAULT_FAIL_ON, None);
+        let options = rdsaudit::report::Options::default();
         let ctx = Context {
             env: &env,
             eval: &eval,
             positions: &positions,
             color: false,
+            gate: &gate,
+            comparison: None,
+            options: &options,
         };
         for format in [Format::Table, Format::Json, Format::Sarif] {
             let _ = render(format, &ctx);

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::{Context, CoverageObject};
+use crate::compare::{Against, Prior, PriorLocation, PriorRegion as Region};
 use crate::finding::{Finding, Severity, SubjectKind, SuppressionSource};
 use crate::score::Score;
 use crate::source::Origin;
@@ -15,6 +16,9 @@ struct Report<'a> {
     inputs: Vec<Input<'a>>,
     coverage: CoverageObject<'a>,
     summary: Summary,
+    gate: Gate<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comparison: Option<Comparison<'a>>,
     findings: Vec<JsonFinding<'a>>,
     not_evaluated: Vec<NotEvaluated<'a>>,
     subjects: Vec<SubjectScore<'a>>,
@@ -45,6 +49,34 @@ struct Summary {
     by_severity: BySeverity,
 }
 
+/// The gate's decision: the same facts as the verdict line on stderr.
+#[derive(Serialize)]
+struct Gate<'a> {
+    passed: bool,
+    threshold: &'static str,
+    /// Unsuppressed findings at or above the threshold.
+    findings: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixed: Option<usize>,
+    score: u32,
+    grade: String,
+    min_score: Option<u32>,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct Comparison<'a> {
+    against: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<&'a str>,
+    new: usize,
+    unchanged: usize,
+    /// Findings of the baseline this run no longer has: fixed.
+    absent: &'a [Prior],
+}
+
 #[derive(Serialize)]
 struct BySeverity {
     critical: usize,
@@ -67,6 +99,8 @@ struct JsonFinding<'a> {
     evidence: Vec<Evidence<'a>>,
     locations: Vec<Location<'a>>,
     fingerprint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
     suppression: Option<Suppression<'a>>,
 }
 
@@ -84,14 +118,6 @@ struct Location<'a> {
     path: &'a str,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     region: Option<Region>,
-}
-
-#[derive(Serialize)]
-struct Region {
-    start_line: usize,
-    start_column: usize,
-    end_line: usize,
-    end_column: usize,
 }
 
 #[derive(Serialize)]
@@ -137,6 +163,20 @@ pub fn render(ctx: &Context<'_>) -> String {
             .collect(),
         coverage: CoverageObject(&eval.coverage),
         summary: summary(ctx),
+        gate: gate(ctx),
+        comparison: ctx.comparison.map(|c| {
+            let (new, unchanged) = c.counts(&eval.findings);
+            Comparison {
+                against: c.against.key(),
+                baseline: match &c.against {
+                    Against::Baseline(path) => Some(path),
+                    Against::BeforeChange => None,
+                },
+                new,
+                unchanged,
+                absent: c.absent(),
+            }
+        }),
         findings: eval.findings.iter().map(|f| finding(ctx, f)).collect(),
         not_evaluated: eval
             .not_evaluated
@@ -192,6 +232,21 @@ fn summary(ctx: &Context<'_>) -> Summary {
     }
 }
 
+fn gate<'a>(ctx: &Context<'a>) -> Gate<'a> {
+    let g = ctx.gate;
+    Gate {
+        passed: g.passed,
+        threshold: g.threshold_name(),
+        findings: g.at_or_above,
+        new: g.new,
+        fixed: g.fixed,
+        score: g.score.value,
+        grade: grade(&g.score),
+        min_score: g.min_score,
+        reason: &g.reason,
+    }
+}
+
 fn finding<'a>(ctx: &Context<'a>, f: &'a Finding) -> JsonFinding<'a> {
     JsonFinding {
         rule: f.rule.id,
@@ -212,12 +267,39 @@ fn finding<'a>(ctx: &Context<'a>, f: &'a Finding) -> JsonFinding<'a> {
             .collect(),
         locations: f.locations.iter().filter_map(|o| location(ctx, o)).collect(),
         fingerprint: f.fingerprint(),
+        baseline_state: ctx.comparison.map(|c| c.state(f).as_str()),
         suppression: f.suppression.as_ref().map(|s| Suppression {
             kind: s.source,
             reason: &s.reason,
             expires: s.expires.as_deref(),
         }),
     }
+}
+
+/// This run's findings as a baseline records them: `--new-only` compares with the state before the change
+/// exactly as `--baseline` compares with a report.
+pub fn priors(ctx: &Context<'_>) -> Vec<Prior> {
+    ctx.eval
+        .findings
+        .iter()
+        .map(|f| Prior {
+            rule: f.rule.id.to_string(),
+            severity: f.severity,
+            subject: f.subject.id.clone(),
+            subject_kind: f.subject.kind,
+            message: f.message.clone(),
+            fingerprint: f.fingerprint(),
+            locations: f
+                .locations
+                .iter()
+                .filter_map(|o| location(ctx, o))
+                .map(|l| PriorLocation {
+                    path: l.path.to_string(),
+                    region: l.region,
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 fn location<'a>(ctx: &Context<'a>, origin: &Origin) -> Option<Location<'a>> {

@@ -9,13 +9,20 @@ mod sarif;
 mod table;
 pub mod terminal;
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
 use serde::ser::{Serialize, Serializer};
 
+use crate::compare::Comparison;
 use crate::engine::Evaluation;
+use crate::finding::{RuleMeta, Severity};
+use crate::gate::Gate;
 use crate::model::{Coverage, Environment};
 use positions::Positions;
 
 pub use diagnostics::render_input_errors;
+pub use json::priors;
 
 /// Wide enough for a rule, a shortened subject and a sentence: the table and diagnostics get this fixed
 /// width in files and pipes, so that the same input always gives the same text.
@@ -44,12 +51,34 @@ pub struct Context<'a> {
     pub positions: &'a Positions,
     /// ANSI colour in the table and diagnostics (a terminal, and `NO_COLOR` unset).
     pub color: bool,
+    /// The gate's decision, as the exit code and the verdict line have it.
+    pub gate: &'a Gate,
+    /// The baseline this run was compared with (`--baseline`, `--new-only`), if any.
+    pub comparison: Option<&'a Comparison>,
+    pub options: &'a Options,
+}
+
+/// How the run was configured, as far as the renderers show it.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// SARIF `runAutomationDetails.id` (`--sarif-category`): several uploads per commit on GitHub.
+    pub sarif_category: Option<String>,
+    /// The folder artifact URIs are relative to (`--base-dir`, the repository root); `None`: the current
+    /// directory.
+    pub base_dir: Option<PathBuf>,
+    /// The config's severity overrides by rule ID.
+    pub severity: BTreeMap<&'static str, Severity>,
 }
 
 impl Context<'_> {
     /// Problems met reading the inputs, then evaluating them: every format lists both.
     pub fn warnings(&self) -> impl Iterator<Item = &str> {
         self.env.warnings.iter().chain(&self.eval.warnings).map(String::as_str)
+    }
+
+    /// A rule's severity after the config's overrides (SARIF `security-severity` and default level).
+    pub fn rule_severity(&self, rule: &RuleMeta) -> Severity {
+        self.options.severity.get(rule.id).copied().unwrap_or(rule.severity)
     }
 
     /// How many findings a suppression covers (they stay listed but cost nothing).
