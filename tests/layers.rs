@@ -127,10 +127,14 @@ fn report_has_no_internal_circle() {
         "terminal",
         "excerpt",
         "positions",
+        "uri",
+        "md",
         "diagnostics",
         "table",
         "json",
+        "sarif_log",
         "sarif",
+        "markdown",
         "mod",
     ];
     for (i, name) in order.iter().enumerate() {

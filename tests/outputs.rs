@@ -30,7 +30,7 @@ fn text(bytes: Vec<u8>) -> String {
 
 #[test]
 fn json_and_sarif_are_byte_identical_at_one_and_two_threads() {
-    for format in ["json", "sarif", "table"] {
+    for format in ["json", "sarif", "table", "markdown"] {
         let (one, code1) = scan("1", &["--format", format]);
         let (two, code2) = scan("2", &["--format", format]);
         assert_eq!((code1, code2), (1, 1));
@@ -47,7 +47,86 @@ fn table_snapshot() {
 #[test]
 fn sarif_snapshot() {
     let sarif: serde_json::Value = serde_json::from_slice(&scan("2", &["--format", "sarif"]).0).unwrap();
-    insta::assert_json_snapshot!("contoso_sarif", sarif, { ".runs[0].tool.driver.version" => "[version]" });
+    insta::assert_json_snapshot!("contoso_sarif", sarif, {
+        ".runs[0].tool.driver.version" => "[version]",
+        ".runs[0].tool.driver.semanticVersion" => "[version]",
+        // The checkout's absolute path differs from machine to machine.
+        ".runs[0].originalUriBaseIds.*.uri" => "[base]",
+    });
+}
+
+#[test]
+fn markdown_snapshot() {
+    insta::assert_snapshot!("contoso_markdown", text(scan("2", &["--format", "markdown"]).0));
+}
+
+/// An NSG whose rules allow RDP from anywhere, named as given (names an attacker may choose).
+fn nsg_with_rules(names: &[&str]) -> String {
+    let rules: Vec<serde_json::Value> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            serde_json::json!({
+                "name": name, "access": "Allow", "direction": "Inbound", "priority": 100 + i,
+                "protocol": "Tcp", "sourceAddressPrefix": "*", "destinationPortRange": "3389"
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!([{
+        "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg1",
+        "name": "nsg1",
+        "type": "Microsoft.Network/networkSecurityGroups",
+        "securityRules": rules
+    }]))
+    .unwrap()
+}
+
+const HOSTILE: &str = "<img src=x onerror=alert(1)>|[fix](javascript:alert(2)) @org-team `x` &amp;";
+
+/// A scan in `dir` against a baseline: one finding kept, one fixed, one new with a hostile name.
+fn compared(dir: &Path, format: &str) -> String {
+    let run = |args: &[&str]| {
+        Command::cargo_bin("rdsaudit")
+            .unwrap()
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .arg("scan")
+            .arg("nsgs.json")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    std::fs::write(dir.join("nsgs.json"), nsg_with_rules(&["kept-rdp", "old-rdp"])).unwrap();
+    run(&["--format", "json", "--output", "baseline.json"]);
+    std::fs::write(dir.join("nsgs.json"), nsg_with_rules(&["kept-rdp", HOSTILE])).unwrap();
+    let out = run(&["--baseline", "baseline.json", "--format", format]);
+    assert_eq!(out.status.code(), Some(1));
+    text(out.stdout)
+}
+
+#[test]
+fn compared_markdown_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    insta::assert_snapshot!("compared_markdown", compared(dir.path(), "markdown"));
+}
+
+#[test]
+fn hostile_names_stay_inert_in_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let md = compared(dir.path(), "markdown");
+    assert!(md.contains("**new** | RDS001"), "{md}");
+    for raw in ["<img", "](javascript", "|[fix", "@org", "`x`", "&amp;", ">|"] {
+        let unescaped = md.match_indices(raw).any(|(i, _)| !md[..i].ends_with('\\'));
+        assert!(!unescaped, "{raw} reaches the markdown unescaped:\n{md}");
+    }
+    assert!(md.contains("\\<img src=x onerror=alert\\(1\\)\\>\\|\\[fix\\]"), "{md}");
+    // Every table row keeps its five columns: no pipe from a name splits a cell.
+    for row in md
+        .lines()
+        .filter(|l| l.starts_with("| **new**") || l.starts_with("| kept"))
+    {
+        assert_eq!(row.matches(" | ").count(), 4, "{row}");
+    }
 }
 
 #[test]
@@ -153,7 +232,7 @@ fn no_secret_reaches_any_output() {
         line.contains("<Timeout"),
         "the canary shares its line with the Timeout that fires RDS015"
     );
-    for format in ["table", "json", "sarif"] {
+    for format in ["table", "json", "sarif", "markdown"] {
         let out = Command::cargo_bin("rdsaudit")
             .unwrap()
             .current_dir(env!("CARGO_MANIFEST_DIR"))

@@ -4,10 +4,14 @@
 mod diagnostics;
 mod excerpt;
 mod json;
+mod markdown;
+mod md;
 pub mod positions;
 mod sarif;
+mod sarif_log;
 mod table;
 pub mod terminal;
+mod uri;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -33,6 +37,8 @@ pub enum Format {
     Table,
     Json,
     Sarif,
+    /// A pull-request comment or `$GITHUB_STEP_SUMMARY`.
+    Markdown,
 }
 
 /// The name the command line takes (`--format sarif`).
@@ -102,5 +108,6 @@ pub fn render(format: Format, ctx: &Context<'_>) -> String {
         Format::Table => table::render(ctx),
         Format::Json => json::render(ctx),
         Format::Sarif => sarif::render(ctx),
+        Format::Markdown => markdown::render(ctx),
     }
 }

@@ -1,13 +1,15 @@
-//! SARIF 2.1.0 for GitHub code scanning and Azure DevOps: a small hand-written serde model of the part of
-//! the format rdsaudit fills (as cargo-deny does), validated against the OASIS schema in tests/schemas.rs.
-//! GitHub rejects a whole upload when one result has no location, so every result gets at least one.
+//! SARIF 2.1.0 for GitHub code scanning and Azure DevOps (the model is in `sarif_log.rs`), validated against
+//! the OASIS schema in tests/schemas.rs. GitHub rejects a whole upload when one result has no location, so
+//! every result gets at least one.
 
-use std::borrow::Cow;
-use std::path::{Component, Path};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
+use super::md;
+use super::sarif_log::*;
+use super::uri::{self, SRCROOT};
 use super::{Context, CoverageObject};
+use crate::compare::{Prior, State};
 use crate::finding::{Finding, RuleMeta, Severity, Subject, SubjectKind};
 use crate::source::{Origin, Source};
 
@@ -33,240 +35,22 @@ fn security_severity(severity: Severity) -> &'static str {
     }
 }
 
-#[derive(Serialize)]
-struct Log<'a> {
-    #[serde(rename = "$schema")]
-    schema: &'static str,
-    version: &'static str,
-    runs: [Run<'a>; 1],
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Run<'a> {
-    tool: Tool<'a>,
-    invocations: [Invocation<'a>; 1],
-    artifacts: Vec<Artifact<'a>>,
-    results: Vec<SarifResult<'a>>,
-    /// Regions count characters (positions.rs), not the UTF-16 units SARIF viewers may otherwise assume.
-    column_kind: &'static str,
-    properties: RunProperties<'a>,
-}
-
-/// The run's property bag (SARIF 2.1.0 §3.8: properties of any name; `tags`, reserved for a set of strings, is
-/// not used).
-#[derive(Serialize)]
-struct RunProperties<'a> {
-    /// How many resources of each type and how many hosts were read, as in the JSON report.
-    coverage: CoverageObject<'a>,
-}
-
-#[derive(Serialize)]
-struct Tool<'a> {
-    driver: Driver<'a>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Driver<'a> {
-    name: &'static str,
-    version: &'static str,
-    information_uri: &'static str,
-    rules: Vec<Rule<'a>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Rule<'a> {
-    id: &'static str,
-    name: &'static str,
-    short_description: Text<'a>,
-    full_description: Text<'a>,
-    help: Help,
-    help_uri: String,
-    default_configuration: Configuration,
-    properties: RuleProperties,
-}
-
-#[derive(Serialize)]
-struct Text<'a> {
-    text: Cow<'a, str>,
-}
-
-impl<'a> From<&'a str> for Text<'a> {
-    fn from(text: &'a str) -> Self {
-        Self {
-            text: Cow::Borrowed(text),
-        }
-    }
-}
-
-impl<'a> Text<'a> {
-    /// A `message.text` holding input text: brackets are escaped (SARIF 2.1.0 §3.11.6, embedded links), so
-    /// that a resource named `[Click to fix](https://...)` is shown as written, never rendered as a link.
-    fn message(text: impl Into<Cow<'a, str>>) -> Self {
-        let text = text.into();
-        if !text.contains(['[', ']']) {
-            return Self { text };
-        }
-        let mut out = String::with_capacity(text.len() + 8);
-        let mut chars = text.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '[' | ']' => out.push('\\'),
-                // A backslash right before a bracket would escape the escape: double it.
-                '\\' if matches!(chars.peek(), Some('[' | ']')) => out.push('\\'),
-                _ => {}
-            }
-            out.push(c);
-        }
-        Self { text: Cow::Owned(out) }
-    }
-}
-
-#[derive(Serialize)]
-struct Help {
-    text: &'static str,
-    markdown: &'static str,
-}
-
-#[derive(Serialize)]
-struct Configuration {
-    level: &'static str,
-}
-
-#[derive(Serialize)]
-struct RuleProperties {
-    /// A string, as GitHub reads it.
-    #[serde(rename = "security-severity")]
-    security_severity: &'static str,
-    tags: Vec<&'static str>,
-    precision: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Invocation<'a> {
-    execution_successful: bool,
-    tool_execution_notifications: Vec<Notification<'a>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Notification<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    descriptor: Option<RuleReference>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    associated_rule: Option<RuleReference>,
-    level: &'static str,
-    message: Text<'a>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    locations: Vec<Location<'a>>,
-}
-
-#[derive(Serialize)]
-struct RuleReference {
-    id: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    index: Option<usize>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Artifact<'a> {
-    location: ArtifactLocation,
-    hashes: Hashes<'a>,
-    /// The input family (`az-cli`, `arm-template`, ...), for whoever reads the log without rdsaudit.
-    properties: ArtifactProperties,
-}
-
-#[derive(Serialize)]
-struct Hashes<'a> {
-    #[serde(rename = "sha-256")]
-    sha256: &'a str,
-}
-
-#[derive(Serialize)]
-struct ArtifactProperties {
-    kind: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SarifResult<'a> {
-    rule_id: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rule_index: Option<usize>,
-    level: &'static str,
-    message: Text<'a>,
-    locations: Vec<Location<'a>>,
-    partial_fingerprints: Fingerprints,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    suppressions: Vec<Suppression<'a>>,
-    properties: ResultProperties<'a>,
-}
-
-#[derive(Serialize)]
-struct Fingerprints {
-    #[serde(rename = "rdsaudit/v1")]
-    v1: String,
-}
-
-#[derive(Serialize)]
-struct Suppression<'a> {
-    kind: &'static str,
-    status: &'static str,
-    justification: &'a str,
-}
-
-#[derive(Serialize)]
-struct ResultProperties<'a> {
-    severity: &'static str,
-    subject: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Location<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    physical_location: Option<PhysicalLocation>,
-    logical_locations: [LogicalLocation<'a>; 1],
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PhysicalLocation {
-    artifact_location: ArtifactLocation,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    region: Option<Region>,
-}
-
-#[derive(Serialize)]
-struct ArtifactLocation {
-    uri: String,
-    /// Into `runs[0].artifacts`, which lists the sources in their order.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    index: Option<usize>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Region {
-    start_line: usize,
-    start_column: usize,
-    end_line: usize,
-    end_column: usize,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LogicalLocation<'a> {
-    fully_qualified_name: &'a str,
-    kind: &'static str,
+/// What every location needs: the context and the base folder of relative URIs.
+struct Locator<'c, 'a> {
+    ctx: &'c Context<'a>,
+    base: PathBuf,
 }
 
 pub fn render(ctx: &Context<'_>) -> String {
     let eval = ctx.eval;
+    let at = Locator {
+        ctx,
+        base: uri::base_dir(ctx.options.base_dir.as_deref()),
+    };
+    let mut results: Vec<SarifResult<'_>> = eval.findings.iter().map(|f| result(&at, f)).collect();
+    if let Some(c) = ctx.comparison {
+        results.extend(c.absent().iter().map(|p| absent(&at, p)));
+    }
     let log = Log {
         schema: SCHEMA,
         version: "2.1.0",
@@ -275,16 +59,24 @@ pub fn render(ctx: &Context<'_>) -> String {
                 driver: Driver {
                     name: env!("CARGO_PKG_NAME"),
                     version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
                     information_uri: env!("CARGO_PKG_REPOSITORY"),
-                    rules: eval.rules.iter().map(|m| rule(m)).collect(),
+                    rules: eval.rules.iter().map(|m| rule(ctx, m)).collect(),
                 },
             },
+            automation_details: ctx.options.sarif_category.as_deref().map(|id| AutomationDetails { id }),
             invocations: [Invocation {
                 execution_successful: true,
-                tool_execution_notifications: notifications(ctx),
+                tool_execution_notifications: notifications(&at),
             }],
-            artifacts: ctx.env.sources.iter().map(artifact).collect(),
-            results: eval.findings.iter().map(|f| result(ctx, f)).collect(),
+            original_uri_base_ids: BTreeMap::from([(
+                SRCROOT,
+                BaseUri {
+                    uri: uri::file_uri(&at.base, true),
+                },
+            )]),
+            artifacts: ctx.env.sources.iter().map(|s| artifact(&at, s)).collect(),
+            results,
             column_kind: "unicodeCodePoints",
             properties: RunProperties {
                 coverage: CoverageObject(&eval.coverage),
@@ -297,22 +89,23 @@ pub fn render(ctx: &Context<'_>) -> String {
     out
 }
 
-fn rule(meta: &'static RuleMeta) -> Rule<'static> {
+fn rule(ctx: &Context<'_>, meta: &'static RuleMeta) -> Rule<'static> {
+    let severity = ctx.rule_severity(meta);
     Rule {
         id: meta.id,
         name: meta.name,
         short_description: meta.short.into(),
-        full_description: meta.guidance.into(),
+        full_description: Text {
+            text: description(meta).into(),
+        },
         help: Help {
-            text: meta.help,
+            text: md::plain(meta.help),
             markdown: meta.help,
         },
         help_uri: meta.help_uri(),
-        default_configuration: Configuration {
-            level: level(meta.severity),
-        },
+        default_configuration: Configuration { level: level(severity) },
         properties: RuleProperties {
-            security_severity: security_severity(meta.severity),
+            security_severity: security_severity(severity),
             // GitHub files alerts with a `security-severity` under "Security" only with this tag.
             tags: meta.tags.iter().copied().chain(["security"]).collect(),
             precision: "high",
@@ -320,26 +113,43 @@ fn rule(meta: &'static RuleMeta) -> Rule<'static> {
     }
 }
 
-fn rule_index(ctx: &Context<'_>, meta: &RuleMeta) -> Option<usize> {
-    ctx.eval.rules.iter().position(|m| m.id == meta.id)
+/// What the rule checks, in plain text: the "What it checks" section of its documentation (the guidance
+/// quote and the fix stay in `help`), else its one-sentence summary.
+fn description(meta: &RuleMeta) -> String {
+    let section = meta
+        .help
+        .split("\n## ")
+        .find_map(|s| s.strip_prefix("What it checks\n"))
+        .map(|s| md::plain(s).trim().to_string())
+        .filter(|s| !s.is_empty());
+    section.unwrap_or_else(|| meta.short.to_string())
 }
 
-fn result<'a>(ctx: &Context<'a>, f: &'a Finding) -> SarifResult<'a> {
-    let mut locations: Vec<Location<'a>> = f.locations.iter().map(|o| location(ctx, o, &f.subject)).collect();
+fn rule_index(ctx: &Context<'_>, id: &str) -> Option<usize> {
+    ctx.eval.rules.iter().position(|m| m.id == id)
+}
+
+fn result<'a>(at: &Locator<'_, 'a>, f: &'a Finding) -> SarifResult<'a> {
+    let ctx = at.ctx;
+    let mut locations: Vec<Location<'a>> = f.locations.iter().map(|o| at.location(o, &f.subject)).collect();
     if locations.is_empty() {
         // Rules always give a location; should one not, the subject alone still satisfies GitHub's rule.
         locations.push(Location {
+            id: None,
             physical_location: None,
-            logical_locations: [logical(&f.subject)],
+            logical_locations: vec![logical(&f.subject)],
+            message: None,
         });
     }
     SarifResult {
         rule_id: f.rule.id,
-        rule_index: rule_index(ctx, f.rule),
+        rule_index: rule_index(ctx, f.rule.id),
         level: level(f.severity),
         message: Text::message(f.message.as_str()),
         locations,
+        related_locations: related(at, f),
         partial_fingerprints: Fingerprints { v1: f.fingerprint() },
+        baseline_state: ctx.comparison.map(|c| c.state(f).as_str()),
         suppressions: f
             .suppression
             .iter()
@@ -356,8 +166,81 @@ fn result<'a>(ctx: &Context<'a>, f: &'a Finding) -> SarifResult<'a> {
     }
 }
 
+/// The evidence that points somewhere else than the finding itself (the NSG, the public IP, the load
+/// balancer rule), each with its label and value as the message.
+fn related<'a>(at: &Locator<'_, 'a>, f: &'a Finding) -> Vec<Location<'a>> {
+    let mut seen: Vec<&Origin> = f.locations.iter().collect();
+    let mut out = Vec::new();
+    for e in &f.evidence {
+        let Some(origin) = e.origin.as_ref().filter(|o| !seen.contains(o)) else {
+            continue;
+        };
+        seen.push(origin);
+        out.push(Location {
+            id: Some(out.len()),
+            physical_location: at.physical(origin),
+            logical_locations: Vec::new(),
+            message: Some(Text::message(format!("{}: {}", e.label, e.value))),
+        });
+    }
+    out
+}
+
+/// A finding of the baseline this run no longer has: `baselineState: absent`, where the baseline saw it.
+fn absent<'a>(at: &Locator<'_, 'a>, p: &'a Prior) -> SarifResult<'a> {
+    let kind = p.subject_kind;
+    let logical = || LogicalLocation {
+        fully_qualified_name: &p.subject,
+        kind: subject_kind(kind),
+    };
+    let mut locations: Vec<Location<'a>> = p
+        .locations
+        .iter()
+        .map(|l| Location {
+            id: None,
+            physical_location: Some(PhysicalLocation {
+                artifact_location: at.artifact_location(Path::new(&l.path), None),
+                region: l.region.as_ref().map(|r| Region {
+                    start_line: r.start_line,
+                    start_column: r.start_column,
+                    end_line: r.end_line,
+                    end_column: r.end_column,
+                }),
+            }),
+            logical_locations: vec![logical()],
+            message: None,
+        })
+        .collect();
+    if locations.is_empty() {
+        locations.push(Location {
+            id: None,
+            physical_location: None,
+            logical_locations: vec![logical()],
+            message: None,
+        });
+    }
+    SarifResult {
+        rule_id: &p.rule,
+        rule_index: rule_index(at.ctx, &p.rule),
+        level: level(p.severity),
+        message: Text::message(p.message.as_str()),
+        locations,
+        related_locations: Vec::new(),
+        partial_fingerprints: Fingerprints {
+            v1: p.fingerprint.clone(),
+        },
+        baseline_state: Some(State::Absent.as_str()),
+        suppressions: Vec::new(),
+        properties: ResultProperties {
+            severity: p.severity.as_str(),
+            subject: &p.subject,
+        },
+    }
+}
+
 /// Checks that could not run are notes naming the rule; warnings are warnings without a descriptor.
-fn notifications<'a>(ctx: &'a Context<'a>) -> Vec<Notification<'a>> {
+fn notifications<'a>(at: &Locator<'_, 'a>) -> Vec<Notification<'a>> {
+    let ctx = at.ctx;
     let not_evaluated = ctx.eval.not_evaluated.iter().map(|n| Notification {
         descriptor: Some(RuleReference {
             id: n.rule.id,
@@ -365,110 +248,81 @@ fn notifications<'a>(ctx: &'a Context<'a>) -> Vec<Notification<'a>> {
         }),
         associated_rule: Some(RuleReference {
             id: n.rule.id,
-            index: rule_index(ctx, n.rule),
+            index: rule_index(ctx, n.rule.id),
         }),
         level: "note",
         message: Text::message(format!("not evaluated for {}: {}", n.subject.id, n.reason)),
-        locations: n.origin.iter().map(|o| location(ctx, o, &n.subject)).collect(),
+        locations: n.origin.iter().map(|o| at.location(o, &n.subject)).collect(),
     });
-    let warnings = ctx.warnings().map(|w| Notification {
+    // The same list as `Context::warnings`, borrowed for as long as the inputs.
+    let warnings = ctx.env.warnings.iter().chain(&ctx.eval.warnings).map(|w| Notification {
         descriptor: None,
         associated_rule: None,
         level: "warning",
-        message: Text::message(w),
+        message: Text::message(w.as_str()),
         locations: Vec::new(),
     });
     not_evaluated.chain(warnings).collect()
 }
 
-fn location<'a>(ctx: &Context<'a>, origin: &Origin, subject: &'a Subject) -> Location<'a> {
-    let physical = ctx.env.sources.get(origin.source).map(|source| PhysicalLocation {
-        artifact_location: ArtifactLocation {
-            uri: artifact_uri(source),
-            index: Some(origin.source),
-        },
-        region: ctx.positions.get(origin).map(|r| Region {
-            start_line: r.start_line,
-            start_column: r.start_column,
-            end_line: r.end_line,
-            end_column: r.end_column,
-        }),
-    });
-    Location {
-        physical_location: physical,
-        logical_locations: [logical(subject)],
+impl<'a> Locator<'_, 'a> {
+    fn location(&self, origin: &Origin, subject: &'a Subject) -> Location<'a> {
+        Location {
+            id: None,
+            physical_location: self.physical(origin),
+            logical_locations: vec![logical(subject)],
+            message: None,
+        }
+    }
+
+    fn physical(&self, origin: &Origin) -> Option<PhysicalLocation> {
+        let source = self.ctx.env.sources.get(origin.source)?;
+        Some(PhysicalLocation {
+            artifact_location: self.artifact_location(&source.path, Some(origin.source)),
+            region: self.ctx.positions.get(origin).map(|r| Region {
+                start_line: r.start_line,
+                start_column: r.start_column,
+                end_line: r.end_line,
+                end_column: r.end_column,
+            }),
+        })
+    }
+
+    fn artifact_location(&self, path: &Path, index: Option<usize>) -> ArtifactLocation {
+        let found = uri::locate(path, &self.base);
+        ArtifactLocation {
+            uri: found.uri,
+            uri_base_id: found.base_id,
+            index,
+        }
+    }
+}
+
+fn subject_kind(kind: SubjectKind) -> &'static str {
+    match kind {
+        SubjectKind::Resource => "resource",
+        SubjectKind::Host => "host",
     }
 }
 
 fn logical(subject: &Subject) -> LogicalLocation<'_> {
-    let kind = match subject.kind {
-        SubjectKind::Resource => "resource",
-        SubjectKind::Host => "host",
-    };
     LogicalLocation {
         fully_qualified_name: &subject.id,
-        kind,
+        kind: subject_kind(subject.kind),
     }
 }
 
-fn artifact(source: &Source) -> Artifact<'_> {
+fn artifact<'a>(at: &Locator<'_, 'a>, source: &'a Source) -> Artifact<'a> {
     Artifact {
-        location: ArtifactLocation {
-            uri: artifact_uri(source),
-            index: None,
-        },
+        location: at.artifact_location(&source.path, None),
         hashes: Hashes { sha256: &source.sha256 },
         properties: ArtifactProperties { kind: source.kind },
     }
 }
 
-/// The display path when it is below the current directory (GitHub resolves it against the checkout),
-/// else an absolute `file:` URI: a relative `../x` would resolve against whatever the viewer picks.
-fn artifact_uri(source: &Source) -> String {
-    let shown = Path::new(&source.display);
-    let below_cwd = shown.is_relative() && !matches!(shown.components().next(), Some(Component::ParentDir));
-    if below_cwd {
-        return percent_encode(&source.display, false);
-    }
-    let absolute = std::fs::canonicalize(&source.path)
-        .or_else(|_| std::path::absolute(&source.path))
-        .unwrap_or_else(|_| source.path.clone());
-    let path = absolute.to_string_lossy().replace('\\', "/");
-    // canonicalize gives Windows paths the verbatim prefix `\\?\`, which has no place in a URI.
-    let path = path.strip_prefix("//?/").unwrap_or(&path);
-    // Windows paths (`C:/x`) need the third slash of `file:///C:/x`.
-    let slash = if path.starts_with('/') { "" } else { "/" };
-    format!("file://{slash}{}", percent_encode(path, true))
-}
-
-/// Percent-encode a path for a URI. A colon is kept only in absolute paths (drive letters): in a relative
-/// reference, `a:b` would read as a scheme.
-fn percent_encode(path: &str, keep_colon: bool) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(b as char),
-            b':' if keep_colon => out.push(':'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn brackets_in_messages_are_escaped() {
-        assert_eq!(Text::message("plain").text, "plain");
-        assert_eq!(
-            Text::message("NSG '[Click to fix](https://x.example)' allows").text,
-            "NSG '\\[Click to fix\\](https://x.example)' allows"
-        );
-        assert_eq!(Text::message("a\\[b").text, "a\\\\\\[b");
-        assert_eq!(Text::message("a\\b").text, "a\\b");
-    }
 
     #[test]
     fn severities_map_to_levels_and_security_severity() {
@@ -480,11 +334,13 @@ mod tests {
     }
 
     #[test]
-    fn relative_paths_stay_relative_and_others_become_file_uris() {
-        let src = |p: &str| Source::from_text(p, String::new());
-        assert_eq!(artifact_uri(&src("inv/nsgs.json")), "inv/nsgs.json");
-        assert_eq!(artifact_uri(&src("my dir/a:b#1.json")), "my%20dir/a%3Ab%231.json");
-        assert_eq!(artifact_uri(&src("/tmp/x y/nsgs.json")), "file:///tmp/x%20y/nsgs.json");
-        assert!(artifact_uri(&src("../up.json")).starts_with("file:///"));
+    fn full_descriptions_say_what_the_rule_checks_without_the_guidance_quote() {
+        for r in crate::rules::registry() {
+            let m = r.meta();
+            let d = description(m);
+            assert!(d.len() > 40, "{}: {d}", m.id);
+            assert!(!d.contains("## "), "{}: one section only", m.id);
+            assert!(!d.contains(m.guidance), "{}: the guidance stays in the help", m.id);
+        }
     }
 }
