@@ -135,6 +135,7 @@ fn report_has_no_internal_circle() {
         "sarif_log",
         "sarif",
         "markdown",
+        "junit",
         "mod",
     ];
     for (i, name) in order.iter().enumerate() {

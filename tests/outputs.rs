@@ -30,7 +30,7 @@ fn text(bytes: Vec<u8>) -> String {
 
 #[test]
 fn json_and_sarif_are_byte_identical_at_one_and_two_threads() {
-    for format in ["json", "sarif", "table", "markdown"] {
+    for format in ["json", "sarif", "table", "markdown", "junit"] {
         let (one, code1) = scan("1", &["--format", format]);
         let (two, code2) = scan("2", &["--format", format]);
         assert_eq!((code1, code2), (1, 1));
@@ -127,6 +127,85 @@ fn hostile_names_stay_inert_in_markdown() {
     {
         assert_eq!(row.matches(" | ").count(), 4, "{row}");
     }
+}
+
+#[test]
+fn junit_snapshot() {
+    insta::assert_snapshot!("contoso_junit", text(scan("2", &["--format", "junit"]).0));
+}
+
+#[test]
+fn compared_junit_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    insta::assert_snapshot!("compared_junit", compared(dir.path(), "junit"));
+}
+
+/// The XML parses, and the hostile name reads back exactly as written: escaped, not interpreted.
+#[test]
+fn hostile_names_stay_inert_in_junit() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = compared(dir.path(), "junit");
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let names: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .filter_map(|n| n.attribute("name"))
+        .collect();
+    assert!(
+        names.iter().any(|n| n.ends_with(&format!("/securityRules/{HOSTILE}"))),
+        "{names:?}"
+    );
+    assert_eq!(doc.descendants().filter(|n| n.has_tag_name("img")).count(), 0);
+    let failures = doc.descendants().filter(|n| n.has_tag_name("failure")).count();
+    assert_eq!(failures, 2, "one failure per rule and subject");
+    let skipped = doc.descendants().filter(|n| n.has_tag_name("skipped")).count();
+    assert!(skipped > 0, "not-evaluated checks are skipped");
+}
+
+/// A rule that judged its inputs and found nothing is one passing case, neither failed nor skipped.
+#[test]
+fn a_rule_that_found_nothing_is_a_passing_junit_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let https = nsg_with_rules(&["https"]).replace("3389", "443");
+    std::fs::write(dir.path().join("nsgs.json"), https).unwrap();
+    let out = Command::cargo_bin("rdsaudit")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["scan", "nsgs.json", "--format", "junit"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let xml = text(out.stdout);
+    assert!(
+        xml.contains("<testcase classname=\"RDS001\" name=\"(inputs)\"/>"),
+        "{xml}"
+    );
+    assert!(xml.contains("failures=\"0\""));
+}
+
+/// A control character in a name would make the XML invalid (XML 1.0 allows no C0 control but tab, CR and
+/// LF, not even as a character reference): it is shown escaped.
+#[test]
+fn control_characters_in_names_are_escaped_in_junit() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("nsgs.json"),
+        nsg_with_rules(&["bell\u{7}\u{1b}[31mred"]),
+    )
+    .unwrap();
+    let out = Command::cargo_bin("rdsaudit")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["scan", "nsgs.json", "--format", "junit"])
+        .output()
+        .unwrap();
+    let xml = text(out.stdout);
+    assert!(!xml.contains('\u{7}') && !xml.contains('\u{1b}'));
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    assert!(doc
+        .descendants()
+        .filter_map(|n| n.attribute("name"))
+        .any(|n| n.ends_with("bell\\x07\\x1b[31mred")));
 }
 
 #[test]
@@ -232,7 +311,7 @@ fn no_secret_reaches_any_output() {
         line.contains("<Timeout"),
         "the canary shares its line with the Timeout that fires RDS015"
     );
-    for format in ["table", "json", "sarif", "markdown"] {
+    for format in ["table", "json", "sarif", "markdown", "junit"] {
         let out = Command::cargo_bin("rdsaudit")
             .unwrap()
             .current_dir(env!("CARGO_MANIFEST_DIR"))

@@ -4,6 +4,7 @@
 mod diagnostics;
 mod excerpt;
 mod json;
+mod junit;
 mod markdown;
 mod md;
 pub mod positions;
@@ -39,6 +40,8 @@ pub enum Format {
     Sarif,
     /// A pull-request comment or `$GITHUB_STEP_SUMMARY`.
     Markdown,
+    /// JUnit XML, for pipelines that read only test results.
+    Junit,
 }
 
 /// The name the command line takes (`--format sarif`).
@@ -109,5 +112,6 @@ pub fn render(format: Format, ctx: &Context<'_>) -> String {
         Format::Json => json::render(ctx),
         Format::Sarif => sarif::render(ctx),
         Format::Markdown => markdown::render(ctx),
+        Format::Junit => junit::render(ctx),
     }
 }
