@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use crate::compare::{Against, Baseline, Comparison};
+use crate::compare::Comparison;
 use crate::config::{Config, FailOn};
 use crate::engine::{evaluate, today_utc};
 use crate::error::{Error, Exit};
@@ -16,6 +16,8 @@ use crate::report::positions::Positions;
 use crate::report::terminal::inert;
 use crate::report::{self, render, Context, Format};
 use crate::rules::{find, registry};
+
+mod compare;
 
 /// Audit secure remote access (RD Gateway, NPS, Entra MFA) to VMs in Microsoft Entra Domain Services.
 #[derive(Debug, Parser)]
@@ -238,15 +240,19 @@ fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<Exit, Error> {
     };
     let render_options = report::Options {
         sarif_category: args.sarif_category.clone(),
-        base_dir: Some(base_dir(args.base_dir.as_deref())?),
+        base_dir: Some(compare::base_dir(args.base_dir.as_deref())?),
         severity: config.severity.clone(),
     };
     let today = today_utc();
-    let baseline = match &args.baseline {
-        Some(path) => Some(Baseline::read(path)?),
-        None if args.new_only => Some(before_change(&inputs, &options, &config, &render_options, &today)?),
-        None => None,
-    };
+    let baseline = compare::baseline(
+        args.baseline.as_deref(),
+        args.new_only,
+        &inputs,
+        &options,
+        &config,
+        &render_options,
+        &today,
+    )?;
     let mut env = ingest::load(&inputs, &options)?;
     let eval = evaluate(&mut env, &config, &today);
     for w in env.warnings.iter().chain(&eval.warnings) {
@@ -278,56 +284,6 @@ fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<Exit, Error> {
     // The last line on stderr, whatever the formats.
     eprintln!("{}", inert(&gate.verdict()));
     Ok(if gate.passed { Exit::Pass } else { Exit::GateFailed })
-}
-
-/// `--new-only`: the inputs read before the change (plans and what-if give their `before`; other inputs
-/// read the same) and evaluated, as the baseline. Nothing before the change (a plan that creates
-/// everything) is an empty baseline, not an error.
-fn before_change(
-    inputs: &[PathBuf],
-    options: &Options,
-    config: &Config,
-    render_options: &report::Options,
-    today: &str,
-) -> Result<Baseline, Error> {
-    let before = Options {
-        side: Side::Before,
-        allow_empty: true,
-        ..options.clone()
-    };
-    let mut env = ingest::load(inputs, &before)?;
-    let eval = evaluate(&mut env, config, today);
-    let positions = Positions::resolve(&env, &eval);
-    let gate = Gate::judge(&eval, None, DEFAULT_FAIL_ON, None);
-    let ctx = Context {
-        env: &env,
-        eval: &eval,
-        positions: &positions,
-        color: false,
-        gate: &gate,
-        comparison: None,
-        options: render_options,
-    };
-    Ok(Baseline {
-        against: Against::BeforeChange,
-        findings: report::priors(&ctx),
-    })
-}
-
-/// `--base-dir`, else the enclosing git work tree of the current directory, else the current directory;
-/// absolute and normalised.
-fn base_dir(given: Option<&Path>) -> Result<PathBuf, Error> {
-    let cwd = std::env::current_dir().map_err(|e| Error::Usage(format!("the current directory: {e}")))?;
-    if let Some(dir) = given {
-        return dir
-            .canonicalize()
-            .ok()
-            .filter(|d| d.is_dir())
-            .ok_or_else(|| Error::Usage(format!("--base-dir {} is not a folder", dir.display())));
-    }
-    let cwd = cwd.canonicalize().unwrap_or(cwd);
-    let root = cwd.ancestors().find(|d| d.join(".git").exists()).unwrap_or(&cwd);
-    Ok(root.to_path_buf())
 }
 
 /// Refuse, before anything is read or written, an `--output` that is a folder, an input file, or a file

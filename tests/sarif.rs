@@ -217,3 +217,48 @@ fn a_comparison_gives_every_result_a_baseline_state() {
     );
     assert_eq!(compared["gate"]["fixed"], 1);
 }
+
+/// The command line passes `--sarif-category` and `--base-dir` through; a base that is no folder is a
+/// usage error.
+#[test]
+fn category_and_base_dir_from_the_command_line() {
+    let run = |base: &str| {
+        assert_cmd::Command::cargo_bin("rdsaudit")
+            .unwrap()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["scan", "fixtures/environments/contoso", "--format", "sarif"])
+            .args(["--sarif-category", "plan/prod", "--base-dir", base])
+            .output()
+            .unwrap()
+    };
+    let out = run("fixtures/environments");
+    assert_eq!(out.status.code(), Some(1));
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run0 = &s["runs"][0];
+    assert_eq!(run0["automationDetails"]["id"], "plan/prod");
+    assert!(run0["artifacts"][0]["location"]["uri"]
+        .as_str()
+        .unwrap()
+        .starts_with("contoso/"));
+    let missing = run("no/such/folder");
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("--base-dir no/such/folder is not a folder"));
+}
+
+/// Without `--base-dir`, URIs are relative to the enclosing git work tree, not the current directory.
+#[test]
+fn the_default_base_is_the_git_work_tree() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !root.join(".git").exists() {
+        return; // a source tarball: nothing to find
+    }
+    let out = assert_cmd::Command::cargo_bin("rdsaudit")
+        .unwrap()
+        .current_dir(root.join("fixtures/environments"))
+        .args(["scan", "contoso", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let uri = s["runs"][0]["artifacts"][0]["location"]["uri"].as_str().unwrap();
+    assert!(uri.starts_with("fixtures/environments/contoso/"), "{uri}");
+}
