@@ -82,7 +82,7 @@ impl Source {
         let display = display_path(path);
         let bytes = std::fs::read(path).map_err(|e| InputError::new(&display, format!("cannot read file: {e}")))?;
         let sha256 = hex(&Sha256::digest(&bytes));
-        let text = decode(&bytes).map_err(|e| InputError::new(&display, e.to_string()))?;
+        let text = decode(bytes).map_err(|e| InputError::new(&display, e.to_string()))?;
         Ok(Self {
             path: path.to_path_buf(),
             display,
@@ -199,23 +199,26 @@ pub struct DecodeError {
 ///
 /// UTF-16 without a BOM is not guessed: every Windows tool that writes UTF-16 writes the BOM, and
 /// guessing would turn a corrupt UTF-8 file into plausible-looking nonsense.
-pub fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
-    match bytes {
+///
+/// UTF-8 bytes become the text in place: a file is never held twice.
+pub fn decode(bytes: impl Into<Vec<u8>>) -> Result<String, DecodeError> {
+    let mut bytes = bytes.into();
+    match bytes.as_slice() {
         [0xFF, 0xFE, rest @ ..] => decode_utf16(rest, 2, u16::from_le_bytes),
         [0xFE, 0xFF, rest @ ..] => decode_utf16(rest, 2, u16::from_be_bytes),
-        [0xEF, 0xBB, 0xBF, rest @ ..] => decode_utf8(rest, 3),
+        [0xEF, 0xBB, 0xBF, ..] => {
+            bytes.drain(..3);
+            decode_utf8(bytes, 3)
+        }
         _ => decode_utf8(bytes, 0),
     }
 }
 
-fn decode_utf8(bytes: &[u8], base: usize) -> Result<String, DecodeError> {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(s.to_owned()),
-        Err(e) => Err(DecodeError {
-            offset: base + e.valid_up_to(),
-            message: "invalid UTF-8".to_owned(),
-        }),
-    }
+fn decode_utf8(bytes: Vec<u8>, base: usize) -> Result<String, DecodeError> {
+    String::from_utf8(bytes).map_err(|e| DecodeError {
+        offset: base + e.utf8_error().valid_up_to(),
+        message: "invalid UTF-8".to_owned(),
+    })
 }
 
 fn decode_utf16(bytes: &[u8], base: usize, unit: fn([u8; 2]) -> u16) -> Result<String, DecodeError> {
