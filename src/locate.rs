@@ -71,7 +71,7 @@ fn unescape_token(token: &str) -> Option<Cow<'_, str>> {
 
 /// The index an array token names in canonical form: digits only, no leading zero (as
 /// `serde_json::Value::pointer`); anything else names no element.
-fn canonical_index(token: &str) -> Option<usize> {
+pub fn canonical_index(token: &str) -> Option<usize> {
     let canonical =
         !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit()) && (token.len() == 1 || !token.starts_with('0'));
     canonical.then(|| token.parse().ok()).flatten()

@@ -26,6 +26,27 @@ pub struct Source {
     pub kind: &'static str,
     /// Byte spans of secret values (RADIUS shared secrets): never printed, in any output.
     pub secrets: Vec<Range<usize>>,
+    /// The elements of a resource list read element by element, so that positions are found one element at
+    /// a time, on every core.
+    pub elements: Option<Elements>,
+}
+
+/// Where the elements of the array at `base` (`""` for a top-level array, `/data` for a Resource Graph
+/// result) are in the text: element `i` is `spans[i]`, its value alone.
+#[derive(Debug, Clone, Default)]
+pub struct Elements {
+    pub base: &'static str,
+    pub spans: Vec<Range<usize>>,
+}
+
+impl Elements {
+    /// The element a JSON pointer is inside (or names), and the rest of the pointer within it.
+    pub fn of<'p>(&self, pointer: &'p str) -> Option<(usize, &'p str)> {
+        let tail = pointer.strip_prefix(self.base)?.strip_prefix('/')?;
+        let (token, rest) = tail.find('/').map_or((tail, ""), |i| tail.split_at(i));
+        let index = crate::locate::canonical_index(token)?;
+        (index < self.spans.len()).then_some((index, rest))
+    }
 }
 
 /// Where in a source a value came from: a JSON pointer (resolved to a span after evaluation) or a byte span
@@ -91,6 +112,7 @@ impl Source {
             named,
             kind: "unknown",
             secrets: Vec::new(),
+            elements: None,
         })
     }
 
@@ -105,6 +127,7 @@ impl Source {
             named: true,
             kind: "unknown",
             secrets: Vec::new(),
+            elements: None,
         }
     }
 
@@ -251,6 +274,19 @@ fn decode_utf16(bytes: &[u8], base: usize, unit: fn([u8; 2]) -> u16) -> Result<S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn elements_name_the_element_a_pointer_is_in() {
+        let e = Elements {
+            base: "/data",
+            spans: vec![0..1; 12],
+        };
+        assert_eq!(e.of("/data/11/properties/x"), Some((11, "/properties/x")));
+        assert_eq!(e.of("/data/0"), Some((0, "")));
+        for outside in ["/data", "", "/data/12", "/data/01", "/data/x", "/datum/1", "/data/+1"] {
+            assert_eq!(e.of(outside), None, "{outside}");
+        }
+    }
 
     #[test]
     fn pointers_escape_tokens() {

@@ -7,6 +7,7 @@
 //! and recognition stay exactly those of `serde_json::from_str::<Value>` and [`super::recognise`].
 
 use std::fmt;
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
@@ -15,7 +16,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::{arm_template, has_graph_keys, is_resource, is_terraform, resources, template, Family, Staged};
-use crate::source::Source;
+use crate::source::{Elements, Source};
 
 /// Elements staged by one task: enough to be worth a task, few enough to keep little parsed at once.
 const BATCH: usize = 64;
@@ -24,9 +25,9 @@ const IN_FLIGHT: usize = 4;
 
 /// What streaming a file gave.
 pub enum Streamed {
-    /// A top-level array or a Resource Graph result, staged; `None` when an element is not a resource
-    /// (not a recognised input).
-    Staged(Option<(Family, Vec<Staged>)>),
+    /// A top-level array or a Resource Graph result, staged, with where its elements are; `None` when an
+    /// element is not a resource (not a recognised input).
+    Staged(Option<(Family, Vec<Staged>, Elements)>),
     /// Any other document, parsed whole.
     Document(Value),
 }
@@ -56,16 +57,17 @@ pub fn read(source: &Source) -> Option<Streamed> {
     let mut batches = batches.into_inner().unwrap_or_else(PoisonError::into_inner);
     batches.sort_unstable_by_key(|(index, _)| *index);
     let staged = batches.into_iter().flat_map(|(_, staged)| staged).collect();
+    let listed = |family, base, spans| all.then_some((family, staged, Elements { base, spans }));
     match top {
-        Top::List => Some(Streamed::Staged(all.then_some((Family::ResourceList, staged)))),
-        Top::Object(obj, false) => Some(Streamed::Document(Value::Object(obj))),
-        Top::Object(obj, true) => {
+        Top::List(spans) => Some(Streamed::Staged(listed(Family::ResourceList, "", spans))),
+        Top::Object(obj, None) => Some(Streamed::Document(Value::Object(obj))),
+        Top::Object(obj, Some(spans)) => {
             // What `recognise` asks before the Resource Graph shape; none of it reads `data`.
             let graph = has_graph_keys(&obj) && {
                 let rest = Value::Object(obj);
                 !template::is_parameter_file(&rest) && !arm_template::is_template(&rest) && !is_terraform(&rest)
             };
-            graph.then(|| Streamed::Staged(all.then_some((Family::ResourceGraph, staged))))
+            graph.then(|| Streamed::Staged(listed(Family::ResourceGraph, "/data", spans)))
         }
     }
 }
@@ -117,11 +119,12 @@ impl<'scope> Ctx<'_, 'scope> {
     }
 }
 
-/// The document: a top-level array, or an object with every member parsed but `data` (whether it had a
-/// `data` array, streamed). Whether every element was a resource is the context's `not_resource`.
+/// The document: a top-level array, or an object with every member parsed but `data` (streamed, when it is
+/// an array), with the byte spans of the streamed elements. Whether every element was a resource is the
+/// context's `not_resource`.
 enum Top {
-    List,
-    Object(Map<String, Value>, bool),
+    List(Vec<Range<usize>>),
+    Object(Map<String, Value>, Option<Vec<Range<usize>>>),
 }
 
 struct TopSeed<'c, 'a, 'scope>(&'c Ctx<'a, 'scope>);
@@ -142,7 +145,7 @@ impl<'scope> Visitor<'scope> for TopSeed<'_, '_, 'scope> {
     }
 
     fn visit_seq<A: SeqAccess<'scope>>(self, seq: A) -> Result<Top, A::Error> {
-        Elements { ctx: self.0, base: "" }.visit_seq(seq).map(|()| Top::List)
+        List { ctx: self.0, base: "" }.visit_seq(seq).map(Top::List)
     }
 
     fn visit_map<A: MapAccess<'scope>>(self, mut map: A) -> Result<Top, A::Error> {
@@ -151,7 +154,7 @@ impl<'scope> Visitor<'scope> for TopSeed<'_, '_, 'scope> {
             if key != "data" {
                 obj.insert(key, map.next_value()?);
             } else if data.is_none() {
-                data = Some(map.next_value_seed(Elements {
+                data = Some(map.next_value_seed(List {
                     ctx: self.0,
                     base: "/data",
                 })?);
@@ -159,34 +162,39 @@ impl<'scope> Visitor<'scope> for TopSeed<'_, '_, 'scope> {
                 return Err(de::Error::custom("a second \"data\": read the file whole"));
             }
         }
-        Ok(Top::Object(obj, data.is_some()))
+        Ok(Top::Object(obj, data))
     }
 }
 
-/// The elements of an array: their text found in order, handed to the other cores in batches.
-struct Elements<'c, 'a, 'scope> {
+/// The elements of an array: their text found in order, handed to the other cores in batches; the value
+/// is where each element is in the text.
+struct List<'c, 'a, 'scope> {
     ctx: &'c Ctx<'a, 'scope>,
     base: &'static str,
 }
 
-impl<'scope> DeserializeSeed<'scope> for Elements<'_, '_, 'scope> {
-    type Value = ();
+impl<'scope> DeserializeSeed<'scope> for List<'_, '_, 'scope> {
+    type Value = Vec<Range<usize>>;
 
-    fn deserialize<D: Deserializer<'scope>>(self, d: D) -> Result<(), D::Error> {
+    fn deserialize<D: Deserializer<'scope>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'scope> Visitor<'scope> for Elements<'_, '_, 'scope> {
-    type Value = ();
+impl<'scope> Visitor<'scope> for List<'_, '_, 'scope> {
+    type Value = Vec<Range<usize>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array of resources")
     }
 
-    fn visit_seq<A: SeqAccess<'scope>>(self, mut seq: A) -> Result<(), A::Error> {
+    fn visit_seq<A: SeqAccess<'scope>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let (mut index, mut batch, mut batches) = (0, Vec::new(), 0);
+        let mut spans = Vec::new();
+        let text = self.ctx.source.text.as_ptr() as usize;
         while let Some(raw) = seq.next_element::<&RawValue>()? {
+            let start = raw.get().as_ptr() as usize - text;
+            spans.push(start..start + raw.get().len());
             // Once an element is not a resource nothing is staged, but the rest is still checked as JSON.
             if !self.ctx.not_resource.load(Ordering::Relaxed) {
                 batch.push((format!("{}/{index}", self.base), raw));
@@ -200,6 +208,6 @@ impl<'scope> Visitor<'scope> for Elements<'_, '_, 'scope> {
         if !batch.is_empty() {
             self.ctx.flush(batches, batch);
         }
-        Ok(())
+        Ok(spans)
     }
 }
