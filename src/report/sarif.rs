@@ -265,7 +265,7 @@ struct LogicalLocation<'a> {
     kind: &'static str,
 }
 
-pub fn render(ctx: &Context<'_>) -> String {
+pub fn write(ctx: &Context<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let eval = ctx.eval;
     let log = Log {
         schema: SCHEMA,
@@ -291,10 +291,7 @@ pub fn render(ctx: &Context<'_>) -> String {
             },
         }],
     };
-    // Serializing plain structs of strings and numbers cannot fail.
-    let mut out = serde_json::to_string_pretty(&log).expect("the SARIF log serializes");
-    out.push('\n');
-    out
+    super::write_json(&log, out)
 }
 
 fn rule(meta: &'static RuleMeta) -> Rule<'static> {
