@@ -140,7 +140,7 @@ impl Source {
     pub fn error_at_span(&self, span: Range<usize>, message: impl Into<String>) -> InputError {
         let index = LineIndex::new(&self.text);
         let (line, column) = index.line_col(&self.text, span.start);
-        let line_span = index.line_span(line);
+        let line_span = index.line_span(&self.text, line);
         let relative = |r: &Range<usize>| {
             r.start.clamp(line_span.start, line_span.end) - line_span.start
                 ..r.end.clamp(line_span.start, line_span.end) - line_span.start
@@ -169,7 +169,7 @@ impl Source {
     /// An input error at a line and column reported by a parser (serde_json, toml).
     pub fn error_at_line(&self, line: usize, column: usize, message: impl Into<String>) -> InputError {
         let (line, column) = (line.max(1), column.max(1));
-        let line_span = LineIndex::new(&self.text).line_span(line);
+        let line_span = LineIndex::new(&self.text).line_span(&self.text, line);
         let offset = self.text[line_span.clone()]
             .char_indices()
             .nth(column - 1)

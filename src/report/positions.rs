@@ -1,7 +1,9 @@
 //! Positions are computed after evaluation, only for the files that have findings: one light scan per
 //! such file resolves every JSON pointer the findings carry (README, Design notes: no second full parse).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
 
 use rayon::prelude::*;
