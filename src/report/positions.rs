@@ -71,13 +71,12 @@ fn resolve_file(src: &Source, source: SourceId, list: &[&Origin]) -> Vec<(Origin
         })
         .collect();
     let spans = spans_of(src, &pointers);
-    let mut out = Vec::new();
-    for o in list {
-        let span = match &o.loc {
-            Loc::Span(s) => Some(s.clone()),
-            Loc::Pointer(p) => ancestors(p).find_map(|a| spans.get(a).cloned()),
-        };
-        if let Some(span) = span {
+    list.par_iter()
+        .filter_map(|o| {
+            let span = match &o.loc {
+                Loc::Span(s) => s.clone(),
+                Loc::Pointer(p) => ancestors(p).find_map(|a| spans.get(a).cloned())?,
+            };
             let (start_line, start_column) = index.line_col(text, span.start);
             let (end_line, end_column) = index.line_col(text, span.end);
             let region = Region {
@@ -88,10 +87,9 @@ fn resolve_file(src: &Source, source: SourceId, list: &[&Origin]) -> Vec<(Origin
                 end_line,
                 end_column,
             };
-            out.push(((*o).clone(), region));
-        }
-    }
-    out
+            Some(((*o).clone(), region))
+        })
+        .collect()
 }
 
 /// The span of each pointer and of its ancestors. In a file read element by element, each element with
