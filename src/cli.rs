@@ -14,7 +14,7 @@ use crate::gate::{Gate, DEFAULT_FAIL_ON};
 use crate::ingest::{self, Options, Side};
 use crate::report::positions::Positions;
 use crate::report::terminal::inert;
-use crate::report::{self, render, Context, Format};
+use crate::report::{self, Context, Format};
 use crate::rules::{find, registry};
 
 mod compare;
@@ -273,17 +273,21 @@ fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<Exit, Error> {
             comparison: comparison.as_ref(),
             options: &render_options,
         };
-        let text = render(out.format, &ctx);
+        let document = |w: &mut dyn Write| report::write(out.format, &ctx, w);
         match &out.path {
-            Some(path) => write_atomically(path, text.as_bytes())?,
+            Some(path) => write_atomically(path, document)?,
             None => {
-                let _ = std::io::stdout().lock().write_all(text.as_bytes());
+                // A closed pipe (`| head`) ends the output quietly.
+                let _ = buffered(std::io::stdout().lock(), document);
             }
         }
     }
     // The last line on stderr, whatever the formats.
     eprintln!("{}", inert(&gate.verdict()));
-    Ok(if gate.passed { Exit::Pass } else { Exit::GateFailed })
+    let exit = if gate.passed { Exit::Pass } else { Exit::GateFailed };
+    // The process ends here: freeing a tenant's model piece by piece would only delay the exit.
+    std::mem::forget((env, eval, positions));
+    Ok(exit)
 }
 
 /// Refuse, before anything is read or written, an `--output` that is a folder, an input file, or a file
@@ -331,23 +335,29 @@ fn parent_dir(path: &Path) -> &Path {
 /// gets the usual permissions (0666 less the umask), not a temporary file's 0600. A link is followed (its
 /// target gets the report, the link stays), and a device or a FIFO (`--output /dev/null`, a named pipe) is
 /// written straight into: renaming over it would replace `/dev/null` with a regular file for every process.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+fn write_atomically(path: &Path, document: impl Fn(&mut dyn Write) -> std::io::Result<()>) -> Result<(), Error> {
     let err = |source| Error::Output {
         path: path.display().to_string(),
         source,
     };
     if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
-        let mut device = std::fs::OpenOptions::new().write(true).open(path).map_err(err)?;
-        return device.write_all(bytes).map_err(err);
+        let device = std::fs::OpenOptions::new().write(true).open(path).map_err(err)?;
+        return buffered(device, document).map_err(err);
     }
     let target = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     let mut builder = tempfile::Builder::new();
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
     let mut tmp = builder.tempfile_in(parent_dir(&target)).map_err(err)?;
-    tmp.write_all(bytes).map_err(err)?;
+    buffered(tmp.as_file_mut(), document).map_err(err)?;
     tmp.persist(&target).map_err(|e| err(e.error))?;
     Ok(())
+}
+
+fn buffered(w: impl Write, document: impl Fn(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
+    let mut w = std::io::BufWriter::new(w);
+    document(&mut w)?;
+    w.flush()
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 //! a position-carrying tree, the files that need spans are rescanned once: the scanner descends only into the
 //! members on the way to a requested pointer and skips everything else without building anything.
 
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::ops::Range;
 
 /// Escape one key for use in a JSON pointer (~ -> ~0, / -> ~1).
@@ -71,7 +71,7 @@ fn unescape_token(token: &str) -> Option<Cow<'_, str>> {
 
 /// The index an array token names in canonical form: digits only, no leading zero (as
 /// `serde_json::Value::pointer`); anything else names no element.
-fn canonical_index(token: &str) -> Option<usize> {
+pub fn canonical_index(token: &str) -> Option<usize> {
     let canonical =
         !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit()) && (token.len() == 1 || !token.starts_with('0'));
     canonical.then(|| token.parse().ok()).flatten()
@@ -132,7 +132,7 @@ impl Scanner<'_> {
             return Some(self.pos);
         }
         // Bucket the candidates by their key once, so that each member costs one lookup (linear overall).
-        let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_key: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
         for &i in candidates {
             by_key.entry(tokens[i][depth].as_ref()).or_default().push(i);
         }
@@ -327,24 +327,15 @@ fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
 
 /// Line starts of one file, built once so that every finding in it is positioned by binary search.
 pub struct LineIndex {
-    /// Byte range of each line without its terminator.
-    lines: Vec<Range<usize>>,
+    /// Byte offset where each line starts (the first at 0): one word per line, found with `memchr`.
+    starts: Vec<usize>,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
-        let bytes = text.as_bytes();
-        let mut lines = Vec::new();
-        let mut start = 0;
-        for (i, &b) in bytes.iter().enumerate() {
-            if b == b'\n' {
-                let end = if i > start && bytes[i - 1] == b'\r' { i - 1 } else { i };
-                lines.push(start..end);
-                start = i + 1;
-            }
-        }
-        lines.push(start..text.len());
-        Self { lines }
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        Self { starts }
     }
 
     /// 1-based line and 1-based column in characters, as SARIF regions count them. Offsets past the end or
@@ -354,20 +345,23 @@ impl LineIndex {
         while !text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let line = self.lines.partition_point(|r| r.start <= offset).max(1);
-        let start = self.lines.get(line - 1).map_or(0, |r| r.start);
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
         let column = text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
         (line, column)
     }
 
-    /// Byte range of 1-based `line` without its line terminator (`\n` or `\r\n`); an empty range at the end of
-    /// the text when there is no such line.
-    pub fn line_span(&self, line: usize) -> Range<usize> {
-        let end = self.lines.last().map_or(0, |r| r.end);
-        line.checked_sub(1)
-            .and_then(|i| self.lines.get(i))
-            .cloned()
-            .unwrap_or(end..end)
+    /// Byte range of 1-based `line` of `text` without its line terminator (`\n` or `\r\n`); an empty range
+    /// at the end of the text when there is no such line.
+    pub fn line_span(&self, text: &str, line: usize) -> Range<usize> {
+        let Some(&start) = line.checked_sub(1).and_then(|i| self.starts.get(i)) else {
+            return text.len()..text.len();
+        };
+        let mut end = self.starts.get(line).map_or(text.len(), |next| next - 1);
+        if end > start && text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
+        start..end
     }
 }
 

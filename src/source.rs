@@ -26,6 +26,27 @@ pub struct Source {
     pub kind: &'static str,
     /// Byte spans of secret values (RADIUS shared secrets): never printed, in any output.
     pub secrets: Vec<Range<usize>>,
+    /// The elements of a resource list read element by element, so that positions are found one element at
+    /// a time, on every core.
+    pub elements: Option<Elements>,
+}
+
+/// Where the elements of the array at `base` (`""` for a top-level array, `/data` for a Resource Graph
+/// result) are in the text: element `i` is `spans[i]`, its value alone.
+#[derive(Debug, Clone, Default)]
+pub struct Elements {
+    pub base: &'static str,
+    pub spans: Vec<Range<usize>>,
+}
+
+impl Elements {
+    /// The element a JSON pointer is inside (or names), and the rest of the pointer within it.
+    pub fn of<'p>(&self, pointer: &'p str) -> Option<(usize, &'p str)> {
+        let tail = pointer.strip_prefix(self.base)?.strip_prefix('/')?;
+        let (token, rest) = tail.find('/').map_or((tail, ""), |i| tail.split_at(i));
+        let index = crate::locate::canonical_index(token)?;
+        (index < self.spans.len()).then_some((index, rest))
+    }
 }
 
 /// Where in a source a value came from: a JSON pointer (resolved to a span after evaluation) or a byte span
@@ -82,7 +103,7 @@ impl Source {
         let display = display_path(path);
         let bytes = std::fs::read(path).map_err(|e| InputError::new(&display, format!("cannot read file: {e}")))?;
         let sha256 = hex(&Sha256::digest(&bytes));
-        let text = decode(&bytes).map_err(|e| InputError::new(&display, e.to_string()))?;
+        let text = decode(bytes).map_err(|e| InputError::new(&display, e.to_string()))?;
         Ok(Self {
             path: path.to_path_buf(),
             display,
@@ -91,6 +112,7 @@ impl Source {
             named,
             kind: "unknown",
             secrets: Vec::new(),
+            elements: None,
         })
     }
 
@@ -105,6 +127,7 @@ impl Source {
             named: true,
             kind: "unknown",
             secrets: Vec::new(),
+            elements: None,
         }
     }
 
@@ -117,7 +140,7 @@ impl Source {
     pub fn error_at_span(&self, span: Range<usize>, message: impl Into<String>) -> InputError {
         let index = LineIndex::new(&self.text);
         let (line, column) = index.line_col(&self.text, span.start);
-        let line_span = index.line_span(line);
+        let line_span = index.line_span(&self.text, line);
         let relative = |r: &Range<usize>| {
             r.start.clamp(line_span.start, line_span.end) - line_span.start
                 ..r.end.clamp(line_span.start, line_span.end) - line_span.start
@@ -146,7 +169,7 @@ impl Source {
     /// An input error at a line and column reported by a parser (serde_json, toml).
     pub fn error_at_line(&self, line: usize, column: usize, message: impl Into<String>) -> InputError {
         let (line, column) = (line.max(1), column.max(1));
-        let line_span = LineIndex::new(&self.text).line_span(line);
+        let line_span = LineIndex::new(&self.text).line_span(&self.text, line);
         let offset = self.text[line_span.clone()]
             .char_indices()
             .nth(column - 1)
@@ -199,23 +222,26 @@ pub struct DecodeError {
 ///
 /// UTF-16 without a BOM is not guessed: every Windows tool that writes UTF-16 writes the BOM, and
 /// guessing would turn a corrupt UTF-8 file into plausible-looking nonsense.
-pub fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
-    match bytes {
+///
+/// UTF-8 bytes become the text in place: a file is never held twice.
+pub fn decode(bytes: impl Into<Vec<u8>>) -> Result<String, DecodeError> {
+    let mut bytes = bytes.into();
+    match bytes.as_slice() {
         [0xFF, 0xFE, rest @ ..] => decode_utf16(rest, 2, u16::from_le_bytes),
         [0xFE, 0xFF, rest @ ..] => decode_utf16(rest, 2, u16::from_be_bytes),
-        [0xEF, 0xBB, 0xBF, rest @ ..] => decode_utf8(rest, 3),
+        [0xEF, 0xBB, 0xBF, ..] => {
+            bytes.drain(..3);
+            decode_utf8(bytes, 3)
+        }
         _ => decode_utf8(bytes, 0),
     }
 }
 
-fn decode_utf8(bytes: &[u8], base: usize) -> Result<String, DecodeError> {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(s.to_owned()),
-        Err(e) => Err(DecodeError {
-            offset: base + e.valid_up_to(),
-            message: "invalid UTF-8".to_owned(),
-        }),
-    }
+fn decode_utf8(bytes: Vec<u8>, base: usize) -> Result<String, DecodeError> {
+    String::from_utf8(bytes).map_err(|e| DecodeError {
+        offset: base + e.utf8_error().valid_up_to(),
+        message: "invalid UTF-8".to_owned(),
+    })
 }
 
 fn decode_utf16(bytes: &[u8], base: usize, unit: fn([u8; 2]) -> u16) -> Result<String, DecodeError> {
@@ -248,6 +274,19 @@ fn decode_utf16(bytes: &[u8], base: usize, unit: fn([u8; 2]) -> u16) -> Result<S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn elements_name_the_element_a_pointer_is_in() {
+        let e = Elements {
+            base: "/data",
+            spans: vec![0..1; 12],
+        };
+        assert_eq!(e.of("/data/11/properties/x"), Some((11, "/properties/x")));
+        assert_eq!(e.of("/data/0"), Some((0, "")));
+        for outside in ["/data", "", "/data/12", "/data/01", "/data/x", "/datum/1", "/data/+1"] {
+            assert_eq!(e.of(outside), None, "{outside}");
+        }
+    }
 
     #[test]
     fn pointers_escape_tokens() {

@@ -79,3 +79,64 @@ fn a_million_element_array_is_read() {
         .code(2)
         .stderr(contains("graph.json: not a recognised input").and(no_panic()));
 }
+
+/// A resource list of several batches (read on every core): one NSG per line, the line of each finding
+/// is its element's.
+fn nsg_lines(n: usize, odd: Option<(usize, &str)>) -> String {
+    let lines: Vec<String> = (0..n)
+        .map(|i| match odd {
+            Some((at, text)) if at == i => text.to_string(),
+            _ => format!(
+                r#"{{"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/n{i}", "securityRules": [{{"name": "r", "access": "Allow", "direction": "Inbound", "priority": 100, "protocol": "Tcp", "sourceAddressPrefix": "*", "destinationAddressPrefix": "*", "destinationPortRange": "3389"}}]}}"#
+            ),
+        })
+        .collect();
+    format!("[\n{}\n]\n", lines.join(",\n"))
+}
+
+#[test]
+fn a_long_resource_list_keeps_every_element_and_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nsgs.json");
+    std::fs::write(&path, nsg_lines(300, None)).unwrap();
+    let out = Command::cargo_bin("rdsaudit")
+        .unwrap()
+        .args(["scan", "--format", "json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines: std::collections::BTreeMap<String, u64> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "RDS001")
+        .map(|f| {
+            let subject = f["subject"]
+                .as_str()
+                .unwrap()
+                .rsplit("/networkSecurityGroups/")
+                .next()
+                .unwrap();
+            (subject.to_string(), f["locations"][0]["start_line"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(lines.len(), 300);
+    for i in [0, 63, 64, 199, 299] {
+        assert_eq!(lines[&format!("n{i}/securityRules/r")], i as u64 + 2, "n{i}");
+    }
+}
+
+#[test]
+fn an_odd_element_late_in_a_long_list_decides_as_the_whole_file_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nsgs.json");
+    let huge = r#"{"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/big", "securityRules": [{"name": "r", "priority": 1e400}]}"#;
+    std::fs::write(&path, nsg_lines(300, Some((250, huge)))).unwrap();
+    scan(&path).code(2).stderr(contains("nsgs.json:252:").and(no_panic()));
+    std::fs::write(&path, nsg_lines(300, Some((200, r#"{"name": "not a resource"}"#)))).unwrap();
+    scan(&path)
+        .code(2)
+        .stderr(contains("nsgs.json: not a recognised input").and(no_panic()));
+}

@@ -213,8 +213,9 @@ fn read_one(path: &Path, named: bool, opts: &Options, parameters: &[Parameters])
         ));
     }
     let value = match azure::stream::read(&source) {
-        Some(Streamed::Staged(Some((family, staged)))) => {
-            return Ok(inventory(family, vec![source], staged, Vec::new()))
+        Some(Streamed::Staged(Some((family, staged, elements)))) => {
+            source.elements = Some(elements);
+            return Ok(inventory(family, vec![source], staged, Vec::new()));
         }
         Some(Streamed::Staged(None)) => return unrecognised(source, named, opts),
         Some(Streamed::Document(value)) => value,

@@ -6,6 +6,8 @@
 //! checkable.
 
 pub mod addresses;
+#[cfg(test)]
+mod brute;
 pub mod ipset;
 pub mod nsg;
 pub mod partial;

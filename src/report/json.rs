@@ -144,7 +144,7 @@ struct SubjectScore<'a> {
     grade: String,
 }
 
-pub fn render(ctx: &Context<'_>) -> String {
+pub fn write(ctx: &Context<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let eval = ctx.eval;
     let report = Report {
         tool: Tool {
@@ -200,10 +200,7 @@ pub fn render(ctx: &Context<'_>) -> String {
             .collect(),
         warnings: ctx.warnings().collect(),
     };
-    // Serializing plain structs of strings and numbers cannot fail.
-    let mut out = serde_json::to_string_pretty(&report).expect("the report serializes");
-    out.push('\n');
-    out
+    super::write_json(&report, out)
 }
 
 fn summary(ctx: &Context<'_>) -> Summary {

@@ -1,5 +1,6 @@
-//! Renderers: the only code that formats findings as text. Each takes the evaluated run and returns the
-//! whole document; the CLI writes it to stdout or atomically to a file.
+//! Renderers: the only code that formats findings as text. Each writes the whole document for the evaluated
+//! run (JSON and SARIF straight into the writer, never held whole in memory); the CLI gives it stdout or a
+//! file written atomically.
 
 mod diagnostics;
 mod excerpt;
@@ -106,12 +107,26 @@ impl Serialize for CoverageObject<'_> {
     }
 }
 
-pub fn render(format: Format, ctx: &Context<'_>) -> String {
+pub fn write(format: Format, ctx: &Context<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     match format {
-        Format::Table => table::render(ctx),
-        Format::Json => json::render(ctx),
-        Format::Sarif => sarif::render(ctx),
-        Format::Markdown => markdown::render(ctx),
-        Format::Junit => junit::render(ctx),
+        Format::Table => out.write_all(table::render(ctx).as_bytes()),
+        Format::Json => json::write(ctx, out),
+        Format::Sarif => sarif::write(ctx, out),
+        Format::Markdown => out.write_all(markdown::render(ctx).as_bytes()),
+        Format::Junit => out.write_all(junit::render(ctx).as_bytes()),
     }
+}
+
+/// The whole document as text (tests, benchmarks).
+pub fn render(format: Format, ctx: &Context<'_>) -> String {
+    let mut out = Vec::new();
+    write(format, ctx, &mut out).expect("writing into memory cannot fail");
+    String::from_utf8(out).expect("every report is UTF-8")
+}
+
+/// Pretty JSON and a final newline. Serializing plain structs of strings and numbers cannot fail; only
+/// the writer can.
+fn write_json(document: &impl Serialize, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, document)?;
+    out.write_all(b"\n")
 }

@@ -1,7 +1,9 @@
 //! Positions are computed after evaluation, only for the files that have findings: one light scan per
 //! such file resolves every JSON pointer the findings carry (README, Design notes: no second full parse).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
 
 use rayon::prelude::*;
@@ -56,32 +58,25 @@ impl Positions {
     }
 }
 
-/// The regions of one file's origins: every pointer they carry (and its ancestors, the fallback for a
+/// The regions of one file's origins: every pointer they carry (or its nearest ancestor, the fallback for a
 /// field the export omitted) found in one scan of the text.
 fn resolve_file(src: &Source, source: SourceId, list: &[&Origin]) -> Vec<(Origin, Region)> {
     let text = src.text.as_str();
     let index = LineIndex::new(text);
-    let mut wanted: Vec<String> = Vec::new();
-    for o in list {
-        if let Loc::Pointer(p) = &o.loc {
-            wanted.extend(ancestors(p).map(str::to_string));
-        }
-    }
-    wanted.sort();
-    wanted.dedup();
-    let refs: Vec<&str> = wanted.iter().map(String::as_str).collect();
-    let spans: HashMap<&str, Range<usize>> = refs
+    let pointers: Vec<&str> = list
         .iter()
-        .zip(locate_pointers(text, &refs))
-        .filter_map(|(p, s)| Some((*p, s?)))
+        .filter_map(|o| match &o.loc {
+            Loc::Pointer(p) => Some(p.as_str()),
+            Loc::Span(_) => None,
+        })
         .collect();
-    let mut out = Vec::new();
-    for o in list {
-        let span = match &o.loc {
-            Loc::Span(s) => Some(s.clone()),
-            Loc::Pointer(p) => ancestors(p).find_map(|a| spans.get(a).cloned()),
-        };
-        if let Some(span) = span {
+    let spans = spans_of(src, &pointers);
+    list.par_iter()
+        .filter_map(|o| {
+            let span = match &o.loc {
+                Loc::Span(s) => s.clone(),
+                Loc::Pointer(p) => ancestors(p).find_map(|a| spans.get(a).cloned())?,
+            };
             let (start_line, start_column) = index.line_col(text, span.start);
             let (end_line, end_column) = index.line_col(text, span.end);
             let region = Region {
@@ -92,10 +87,55 @@ fn resolve_file(src: &Source, source: SourceId, list: &[&Origin]) -> Vec<(Origin
                 end_line,
                 end_column,
             };
-            out.push(((*o).clone(), region));
+            Some(((*o).clone(), region))
+        })
+        .collect()
+}
+
+/// The span of each pointer and of its ancestors. In a file read element by element, each element with
+/// pointers is scanned alone, elements on every core (an element always holds an ancestor of a pointer
+/// inside it: itself); the whole file is scanned only for the pointers outside every element.
+fn spans_of<'p>(src: &Source, pointers: &[&'p str]) -> HashMap<&'p str, Range<usize>> {
+    let text = src.text.as_str();
+    let mut by_element: BTreeMap<usize, Vec<(&'p str, &'p str)>> = BTreeMap::new();
+    let mut outside: Vec<&'p str> = Vec::new();
+    for &p in pointers {
+        match src.elements.as_ref().and_then(|e| e.of(p)) {
+            Some((i, rest)) => {
+                let prefix = &p[..p.len() - rest.len()];
+                let within = ancestors(rest).map(|r| (&p[..prefix.len() + r.len()], r));
+                by_element.entry(i).or_default().extend(within);
+            }
+            None => outside.push(p),
         }
     }
-    out
+    let elements = src.elements.as_ref().map_or(&[][..], |e| e.spans.as_slice());
+    let mut spans: HashMap<&'p str, Range<usize>> = by_element
+        .into_par_iter()
+        .flat_map_iter(|(i, mut wanted)| {
+            wanted.sort_unstable();
+            wanted.dedup();
+            let at = elements[i].clone();
+            let rests: Vec<&str> = wanted.iter().map(|(_, r)| *r).collect();
+            let found = locate_pointers(&text[at.clone()], &rests);
+            wanted
+                .into_iter()
+                .zip(found)
+                .filter_map(move |((p, _), s)| s.map(|s| (p, s.start + at.start..s.end + at.start)))
+        })
+        .collect();
+    // Pointers outside every element, with their ancestors; none in a file read whole.
+    let mut wanted: Vec<&str> = outside.into_iter().flat_map(ancestors).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    spans.extend(
+        wanted
+            .iter()
+            .copied()
+            .zip(locate_pointers(text, &wanted))
+            .filter_map(|(p, s)| Some((p, s?))),
+    );
+    spans
 }
 
 /// The pointer itself, then each parent up to the root.
@@ -111,6 +151,47 @@ fn ancestors(p: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Scanning element by element finds exactly what one scan of the whole file finds.
+    #[test]
+    fn element_scans_find_what_the_whole_file_scan_finds() {
+        let text = r#"{"count": 3, "data": [ {"a": {"b": [1, {"c": "x"}]}},
+            {"a~/b": 2} , [7, 8], {"z": null} ], "total_records": 3}"#;
+        let whole = Source::from_text("g.json", text.to_string());
+        let mut split = Source::from_text("g.json", text.to_string());
+        let spans = [
+            "{\"a\": {\"b\": [1, {\"c\": \"x\"}]}}",
+            "{\"a~/b\": 2}",
+            "[7, 8]",
+            "{\"z\": null}",
+        ]
+        .map(|e| text.find(e).map(|at| at..at + e.len()).unwrap());
+        split.elements = Some(crate::source::Elements {
+            base: "/data",
+            spans: spans.to_vec(),
+        });
+        let pointers = [
+            "/data/0/a/b/1/c",
+            "/data/0/a/missing",
+            "/data/1/a~0~1b",
+            "/data/2/1",
+            "/data/3",
+            "/data/3/z/deeper",
+            "/data/9",
+            "/count",
+            "",
+            "/data",
+        ];
+        fn sorted(m: HashMap<&str, Range<usize>>) -> BTreeMap<&str, Range<usize>> {
+            m.into_iter().collect()
+        }
+        let by_element = sorted(spans_of(&split, &pointers));
+        assert_eq!(by_element, sorted(spans_of(&whole, &pointers)));
+        assert_eq!(
+            by_element["/data/0/a/b/1/c"],
+            text.find("\"c\"").map(|at| at..at + 8).unwrap()
+        );
+    }
 
     #[test]
     fn ancestors_walk_to_the_root() {

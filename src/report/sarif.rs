@@ -41,7 +41,7 @@ struct Locator<'c, 'a> {
     base: PathBuf,
 }
 
-pub fn render(ctx: &Context<'_>) -> String {
+pub fn write(ctx: &Context<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let eval = ctx.eval;
     let at = Locator {
         ctx,
@@ -83,10 +83,7 @@ pub fn render(ctx: &Context<'_>) -> String {
             },
         }],
     };
-    // Serializing plain structs of strings and numbers cannot fail.
-    let mut out = serde_json::to_string_pretty(&log).expect("the SARIF log serializes");
-    out.push('\n');
-    out
+    super::write_json(&log, out)
 }
 
 fn rule(ctx: &Context<'_>, meta: &'static RuleMeta) -> Rule<'static> {

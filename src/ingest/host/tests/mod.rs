@@ -16,5 +16,5 @@ fn fixture_bytes(name: &str) -> Vec<u8> {
 
 /// A fixture decoded the way rdsaudit decodes every evidence file.
 fn fixture(name: &str) -> String {
-    decode(&fixture_bytes(name)).expect("fixture decodes")
+    decode(fixture_bytes(name)).expect("fixture decodes")
 }

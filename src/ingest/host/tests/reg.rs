@@ -8,7 +8,7 @@ const MFA_AUTHN: &str = r"C:\Program Files\Microsoft\AzureMfa\Extensions\MfaNpsA
 fn utf16_crlf_export_with_multiline_multi_sz() {
     let bytes = fixture_bytes("authsrv-parameters.reg");
     assert_eq!(&bytes[..2], &[0xFF, 0xFE], "fixture is UTF-16LE with BOM");
-    let text = decode(&bytes).unwrap();
+    let text = decode(bytes.as_slice()).unwrap();
     assert!(text.starts_with("Windows Registry Editor"), "BOM stripped");
     assert!(text.contains("\r\n"));
     let reg = RegFile::parse(&text).unwrap();

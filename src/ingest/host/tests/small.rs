@@ -72,7 +72,7 @@ fn sc_failures() {
 fn convert_to_json_single_object_array_and_utf16() {
     let bytes = fixture_bytes("os.json");
     assert_eq!(&bytes[..2], &[0xFF, 0xFE], "PowerShell 5.1 `>` writes UTF-16LE");
-    let os = parse_os(&decode(&bytes).unwrap()).unwrap();
+    let os = parse_os(&decode(bytes).unwrap()).unwrap();
     assert_eq!(os.cs_name.as_deref(), Some("NPSVM01"));
     assert_eq!(os.build_number, Some(17763));
     assert_eq!(os.version.as_deref(), Some("10.0.17763"));
