@@ -194,6 +194,12 @@ fn a_baseline_gate_fails_only_on_new_findings_and_lists_the_fixed_ones() {
     let absent = report["comparison"]["absent"].as_array().unwrap();
     assert_eq!(absent.len(), 1);
     assert!(absent[0]["subject"].as_str().unwrap().ends_with("/old-rdp"));
+    let table = scan(args!(inv.as_os_str(), "--baseline", baseline.as_os_str()));
+    assert!(
+        table.stdout.contains("baseline.json: 1 new, 1 unchanged, 1 fixed\n"),
+        "{}",
+        table.stdout
+    );
 }
 
 #[test]

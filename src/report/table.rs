@@ -9,6 +9,7 @@ use comfy_table::{Cell, Color, ContentArrangement, Table};
 use super::excerpt::short_subject;
 use super::terminal::shown;
 use super::{diagnostics, Context, WIDTH};
+use crate::compare::Against;
 use crate::finding::Severity;
 use crate::model::Coverage;
 
@@ -45,6 +46,18 @@ pub fn render(ctx: &Context<'_>) -> String {
         .collect();
     let _ = writeln!(out, "Findings: {} ({} suppressed)", counts.join(", "), ctx.suppressed());
     let _ = writeln!(out, "Read: {}", coverage_line(&eval.coverage));
+    if let Some(c) = ctx.comparison {
+        let (new, unchanged) = c.counts(&eval.findings);
+        let against = match &c.against {
+            Against::Baseline(path) => format!("the baseline {}", shown(path)),
+            Against::BeforeChange => "the state before the change".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "Compared with {against}: {new} new, {unchanged} unchanged, {} fixed",
+            c.absent().len()
+        );
+    }
     if !eval.not_evaluated.is_empty() {
         let mut t = table(ctx, ["Rule", "Subject", "Reason"]);
         for n in &eval.not_evaluated {
