@@ -85,11 +85,16 @@ const HOSTILE: &str = "<img src=x onerror=alert(1)>|[fix](javascript:alert(2)) @
 
 /// A scan in `dir` against a baseline: one finding kept, one fixed, one new with a hostile name.
 fn compared(dir: &Path, format: &str) -> String {
+    compared_at(dir, format, "2")
+}
+
+fn compared_at(dir: &Path, format: &str, threads: &str) -> String {
     let run = |args: &[&str]| {
         Command::cargo_bin("rdsaudit")
             .unwrap()
             .current_dir(dir)
             .env("NO_COLOR", "1")
+            .env("RAYON_NUM_THREADS", threads)
             .arg("scan")
             .arg("nsgs.json")
             .args(args)
@@ -102,6 +107,18 @@ fn compared(dir: &Path, format: &str) -> String {
     let out = run(&["--baseline", "baseline.json", "--format", format]);
     assert_eq!(out.status.code(), Some(1));
     text(out.stdout)
+}
+
+#[test]
+fn compared_reports_are_byte_identical_at_one_and_two_threads() {
+    // One folder for both: SARIF names it (originalUriBaseIds).
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["json", "sarif", "markdown", "junit", "table"] {
+        let one = compared_at(dir.path(), format, "1");
+        let two = compared_at(dir.path(), format, "2");
+        assert!(one.contains("RDS001"), "{format}");
+        assert!(one == two, "{format} differs between 1 and 2 threads");
+    }
 }
 
 #[test]
