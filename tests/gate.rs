@@ -217,6 +217,17 @@ fn a_malformed_baseline_is_an_input_error_with_line_and_column() {
 }
 
 #[test]
+fn a_missing_baseline_is_an_input_error() {
+    let run = scan(args!(contoso().as_os_str(), "--baseline", "no-such-baseline.json"));
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no-such-baseline.json"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("gate "),
+        "no verdict when the gate could not be judged"
+    );
+}
+
+#[test]
 fn a_report_of_another_tool_is_not_a_baseline() {
     let dir = tempfile::tempdir().unwrap();
     let sarif = dir.path().join("report.sarif");

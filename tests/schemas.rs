@@ -114,6 +114,18 @@ fn the_validators_reject_what_the_schemas_forbid() {
     let mut bad_json: Value = serde_json::from_str(&json).unwrap();
     bad_json["summary"]["unexpected"] = 1.into();
     assert!(!validator("report.schema.json").is_valid(&bad_json));
+    let mut bad_gate: Value = serde_json::from_str(&json).unwrap();
+    bad_gate["gate"]["threshold"] = "severe".into();
+    assert!(!validator("report.schema.json").is_valid(&bad_gate));
+    let mut no_verdict: Value = serde_json::from_str(&json).unwrap();
+    no_verdict["gate"].as_object_mut().unwrap().remove("passed");
+    assert!(!validator("report.schema.json").is_valid(&no_verdict));
+    let mut bad_state: Value = serde_json::from_str(&json).unwrap();
+    bad_state["findings"][0]["baseline_state"] = "absent".into();
+    assert!(
+        !validator("report.schema.json").is_valid(&bad_state),
+        "a finding of this run is new or unchanged, never absent"
+    );
     let mut bad_coverage: Value = serde_json::from_str(&json).unwrap();
     bad_coverage["coverage"]["nsgs"] = (-1).into();
     assert!(!validator("report.schema.json").is_valid(&bad_coverage));
