@@ -142,3 +142,56 @@ fn findings_in_a_one_line_plan_point_at_exact_columns() {
     let expected = text.find("\"source_address_prefix\":\"*\"").unwrap() + 1;
     assert_eq!(column, expected, "{loc}");
 }
+
+#[test]
+fn a_state_joins_known_ids_and_gives_the_plans_findings() {
+    let state: Vec<(String, String)> = findings("terraform/state-mini.json", Side::After);
+    assert_eq!(state, findings("families/terraform-plan/tfplan.json", Side::After));
+    assert_eq!(
+        state,
+        findings("terraform/state-mini.json", Side::Before),
+        "a state reads the same on both sides"
+    );
+}
+
+#[test]
+fn modules_inputs_outputs_and_for_each_instances_are_joined() {
+    let opts = Options::default();
+    let mut env = load(&[fixture("terraform/modules-for-each.json")], &opts).unwrap();
+    let eval = evaluate(&mut env, &Config::default(), "2026-01-01");
+    let fired = |rule: &str, subject: &str| {
+        eval.findings
+            .iter()
+            .find(|f| f.rule.id == rule && f.subject.id == subject)
+            .unwrap_or_else(|| panic!("{rule} {subject}: {:?}", eval.findings))
+    };
+    for key in ["rdsh1", "rdsh2"] {
+        let vm = format!("module.vm[\"{key}\"].azurerm_windows_virtual_machine.vm");
+        // `var.public_ip_id` in the module, `azurerm_public_ip.pip` + `each.key` in the call: the same key.
+        let f = fired("RDS002", &vm);
+        assert!(
+            f.evidence.iter().any(|e| e.value == format!("pip-{key}")),
+            "{:?}",
+            f.evidence
+        );
+        fired("RDS003", &vm);
+    }
+    // `module.net.subnet_id` through the module output: the VNet is known, and judged.
+    fired("RDS004", "module.net.azurerm_virtual_network.vnet");
+    // A public IP from a local stays unknown: the path is not evaluated, never passed.
+    let orphan = "azurerm_windows_virtual_machine.orphan";
+    assert!(!eval
+        .findings
+        .iter()
+        .any(|f| f.rule.id == "RDS003" && f.subject.id == orphan));
+    assert!(eval
+        .not_evaluated
+        .iter()
+        .any(|n| n.rule.id == "RDS003" && n.subject.id == orphan));
+    let rds002 = fired("RDS002", orphan);
+    assert!(
+        rds002.evidence.iter().any(|e| e.value.contains("local.pip_id")),
+        "{:?}",
+        rds002.evidence
+    );
+}

@@ -179,7 +179,9 @@ impl Ctx<'_> {
                 }
                 _ => inst.address.clone(),
             };
-            if let Some(azure_id) = str_of(v, "id").filter(|s| s.starts_with('/')) {
+            // An association's ID is its subnet's or NIC's: it names no resource of its own.
+            let own_id = str_of(v, "id").filter(|s| s.starts_with('/') && !inst.rtype.ends_with("_association"));
+            if let Some(azure_id) = own_id {
                 self.tails.insert(tail(azure_id), id.clone());
             }
             let arm = ARM_TYPES.iter().find(|(t, _)| *t == inst.rtype).map(|(_, a)| *a);
