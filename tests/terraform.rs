@@ -195,3 +195,26 @@ fn modules_inputs_outputs_and_for_each_instances_are_joined() {
         rds002.evidence
     );
 }
+
+#[test]
+fn a_plan_read_on_both_sides_fixes_one_finding_and_introduces_another() {
+    let pair = |rule: &str, subject: &str| (rule.to_string(), subject.to_string());
+    // update (a rule becomes Deny, another opens), delete, create with standalone rules, replace, no-op
+    assert_eq!(
+        findings("terraform/change.json", Side::After),
+        [
+            pair("RDS001", "azurerm_network_security_group.gw/securityRules/RDP-Partner"),
+            // A standalone rule is its own subject, with its instance key; the NSG's unknown inline set
+            // (not written in the configuration) is the standalone rules'.
+            pair("RDS001", "azurerm_network_security_rule.rdp[\"allow-rdp\"]"),
+        ]
+    );
+    assert_eq!(
+        findings("terraform/change.json", Side::Before),
+        [
+            pair("RDS001", "azurerm_network_security_group.gw/securityRules/RDP-Open"),
+            pair("RDS001", "azurerm_network_security_group.old/securityRules/AllowRDP"),
+        ],
+        "the deleted NSG exists before only; the created ones after only"
+    );
+}
