@@ -20,7 +20,7 @@ fn signature(family: &str) -> Vec<String> {
         .findings
         .iter()
         .map(|f| {
-            let lower = f.subject.id.to_ascii_lowercase();
+            let lower = terraform_as_arm(&f.subject.id.to_ascii_lowercase());
             let after = lower.split_once("/providers/").expect("an ARM ID").1;
             let segs: Vec<&str> = after.split('/').skip(1).collect();
             let types: Vec<&str> = segs.iter().step_by(2).copied().collect();
@@ -30,6 +30,33 @@ fn signature(family: &str) -> Vec<String> {
         .collect();
     out.sort();
     out
+}
+
+/// A Terraform subject (`azurerm_windows_virtual_machine.vm-mini`, `azurerm_lb.lb/loadBalancingRules/r`)
+/// in the ARM ID shape, so that types and names compare: the fixtures label each resource by its name.
+fn terraform_as_arm(subject: &str) -> String {
+    const TYPES: [(&str, &str); 5] = [
+        ("azurerm_network_security_group", "networksecuritygroups"),
+        ("azurerm_windows_virtual_machine", "virtualmachines"),
+        ("azurerm_virtual_network", "virtualnetworks"),
+        ("azurerm_lb", "loadbalancers"),
+        ("azurerm_public_ip", "publicipaddresses"),
+    ];
+    let Some((address, rest)) = subject.split_once('/').or(Some((subject, ""))) else {
+        unreachable!()
+    };
+    match address.split_once('.') {
+        Some((t, name)) if t.starts_with("azurerm_") => {
+            let arm = TYPES.iter().find(|(tf, _)| *tf == t).expect("a mapped type").1;
+            let tail = if rest.is_empty() {
+                String::new()
+            } else {
+                format!("/{rest}")
+            };
+            format!("/providers/ns/{arm}/{name}{tail}")
+        }
+        _ => subject.to_string(),
+    }
 }
 
 #[test]
@@ -43,7 +70,14 @@ fn every_family_gives_the_same_findings() {
         "RDS006 loadbalancers/loadbalancingrules lb-mini/lbr-rdp",
         "RDS022 virtualmachines vm-mini",
     ];
-    for family in ["az-cli", "arm-rest", "resource-graph", "arm-template"] {
+    for family in [
+        "az-cli",
+        "arm-rest",
+        "resource-graph",
+        "arm-template",
+        "arm-what-if",
+        "terraform-plan",
+    ] {
         assert_eq!(signature(family), expected, "{family}");
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod azure;
 pub mod host;
+pub mod terraform;
 mod walk;
 
 use std::collections::BTreeMap;
@@ -223,12 +224,15 @@ fn read_one(path: &Path, named: bool, opts: &Options, parameters: &[Parameters])
             source.error_at_line(e.line(), e.column(), format!("malformed JSON: {}", strip_position(&e)))
         })?,
     };
+    if terraform::is_terraform(&value) {
+        return read_terraform(source, &value, opts.side);
+    }
     if template::is_parameter_file(&value) {
         return Ok(Read::Skipped {
             warning: parameter_file_alone(&source),
         });
     }
-    let Some(r) = azure::recognise(value, &source, parameters)? else {
+    let Some(r) = azure::recognise(value, &source, parameters, opts.side)? else {
         return unrecognised(source, named, opts);
     };
     let mut staged = azure::stage(&source, 0, r.resources);
@@ -238,6 +242,20 @@ fn read_one(path: &Path, named: bool, opts: &Options, parameters: &[Parameters])
         sources.push(linked);
     }
     Ok(inventory(r.family, sources, staged, r.warnings))
+}
+
+/// A Terraform plan or state: its resources on `side`, and the spans of its sensitive values as the
+/// source's secrets, which no output prints.
+fn read_terraform(mut source: Source, value: &serde_json::Value, side: Side) -> Result<Read, InputError> {
+    let read = terraform::read(value, &source, side)?;
+    let pointers: Vec<&str> = read.secrets.iter().map(String::as_str).collect();
+    let spans = crate::locate::locate_pointers(&source.text, &pointers);
+    source.secrets.extend(spans.into_iter().flatten());
+    let family = match read.kind {
+        terraform::Kind::Plan => Family::TerraformPlan,
+        terraform::Kind::State => Family::TerraformState,
+    };
+    Ok(inventory(family, vec![source], read.staged, read.warnings))
 }
 
 fn inventory(family: Family, sources: Vec<Source>, staged: Vec<Staged>, warnings: Vec<String>) -> Read {

@@ -25,6 +25,9 @@ pub struct SecurityRule {
     pub fields: Option<Origin>,
     /// Which field held the sources (`sourceAddressPrefix` or `sourceAddressPrefixes`), for pointing at it.
     pub source_field: &'static str,
+    /// The rule's own subject when the input names it apart from its NSG (a Terraform
+    /// `azurerm_network_security_rule` address); `None`: `<NSG>/securityRules/<name>`.
+    pub subject: Option<String>,
 }
 
 impl AsRef<RuleSpec> for SecurityRule {

@@ -20,6 +20,8 @@ pub struct UnresolvedRule {
     pub fields: Origin,
     /// Which field held the sources (`sourceAddressPrefix` or `sourceAddressPrefixes`), for pointing at it.
     pub source_field: &'static str,
+    /// The rule's own subject, as [`SecurityRule::subject`].
+    pub subject: Option<String>,
     pub known: PartialRule,
     /// The unresolved fields, in the order they were read; never empty.
     pub unknown: Vec<UnknownValue>,
@@ -276,6 +278,7 @@ fn add_default_rules(nsg: &mut Nsg) {
                 origin: None,
                 fields: None,
                 source_field: "sourceAddressPrefix",
+                subject: None,
             });
         }
     }

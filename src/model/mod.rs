@@ -36,15 +36,30 @@ impl Key {
         &self.0
     }
 
-    /// The resource this one is a child of (`.../networkSecurityGroups/a/securityRules/b` -> `.../a`).
+    /// The resource this one is a child of (`.../networkSecurityGroups/a/securityRules/b` -> `.../a`; a
+    /// Terraform address too: `azurerm_virtual_network.v/subnets/s` -> `azurerm_virtual_network.v`).
     pub fn parent(&self) -> Option<Key> {
         let mut it = self.0.rsplitn(3, '/');
-        let (_, _, parent) = (it.next()?, it.next()?, it.next()?);
+        let (_, kind, parent) = (it.next()?, it.next()?, it.next()?);
+        if !parent.starts_with('/') && !parent.contains("/providers/") {
+            // Instance keys may hold `/` (`["10.0.0.0/24"]`): only a known child type makes a parent.
+            return TERRAFORM_CHILDREN.contains(&kind).then(|| Key(parent.to_string()));
+        }
         // A parent must itself be a resource: a namespace plus at least one type/name pair.
         let after = parent.split_once("/providers/")?.1;
         (after.split('/').count() >= 3).then(|| Key(parent.to_string()))
     }
 }
+
+/// The child types a Terraform-address subject names below its parent (lower-cased), as ARM IDs do.
+const TERRAFORM_CHILDREN: [&str; 6] = [
+    "securityrules",
+    "subnets",
+    "virtualnetworkpeerings",
+    "inboundnatrules",
+    "inboundnatpools",
+    "loadbalancingrules",
+];
 
 /// The last segment of a resource ID: the resource's name.
 pub fn last_segment(id: &str) -> &str {

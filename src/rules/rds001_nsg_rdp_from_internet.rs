@@ -49,6 +49,7 @@ fn check(env: &Environment, out: &mut Outcomes) {
                 origin: Some(u.origin.clone()),
                 fields: Some(u.fields.clone()),
                 source_field: u.source_field,
+                subject: u.subject.clone(),
             });
             out.findings.extend(judge(nsg, &rules, rules.len() - 1));
             continue;
@@ -56,7 +57,7 @@ fn check(env: &Environment, out: &mut Outcomes) {
         let subject = nsg.map_or_else(|| u.nsg.as_str().to_string(), |n| n.meta.id.clone());
         out.not_evaluated.push(NotEvaluated::new(
             &META,
-            Subject::resource(format!("{subject}/securityRules/{}", u.name)),
+            Subject::resource(u.subject.clone().unwrap_or_else(|| format!("{subject}/securityRules/{}", u.name))),
             format!(
                 "rule '{}' could allow RDP port {RDP_PORT} from the internet, but the template leaves {} unresolved",
                 u.name,
@@ -99,7 +100,11 @@ fn judge(nsg: &Nsg, rules: &[SecurityRule], i: usize) -> Option<Finding> {
         };
         let mut f = Finding::new(
             &META,
-            Subject::resource(format!("{}/securityRules/{}", nsg.meta.id, rule.name)),
+            Subject::resource(
+                rule.subject
+                    .clone()
+                    .unwrap_or_else(|| format!("{}/securityRules/{}", nsg.meta.id, rule.name)),
+            ),
             fields.child(rule.source_field),
             message,
         )

@@ -6,13 +6,14 @@
 pub mod arm_expr;
 pub mod arm_template;
 mod lb;
-mod node;
-mod os;
-mod parse;
-mod resources;
-mod stage;
+pub(crate) mod node;
+pub(crate) mod os;
+pub(crate) mod parse;
+pub(crate) mod resources;
+pub(crate) mod stage;
 pub mod stream;
 pub mod template;
+mod whatif;
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -41,6 +42,12 @@ pub enum Family {
     ResourceGraph,
     /// `az group export` / portal "Export template".
     ArmTemplate,
+    /// `az deployment ... what-if --no-pretty-print -o json`, or the REST `Deployments_WhatIf` response.
+    WhatIf,
+    /// `terraform show -json tfplan`.
+    TerraformPlan,
+    /// `terraform show -json` of a state.
+    TerraformState,
 }
 
 impl Family {
@@ -50,6 +57,9 @@ impl Family {
             Family::Resource => "resource",
             Family::ResourceGraph => "resource-graph",
             Family::ArmTemplate => "arm-template",
+            Family::WhatIf => "arm-what-if",
+            Family::TerraformPlan => "terraform-plan",
+            Family::TerraformState => "terraform-state",
         }
     }
 }
@@ -78,11 +88,12 @@ impl Recognised {
 }
 
 /// `Ok(None)`: not an input rdsaudit knows. Errors: a recognised input that cannot be used. `parameters`
-/// are the `--parameters` files, applied to templates.
+/// are the `--parameters` files, applied to templates; `side` is the state a what-if is read in.
 pub fn recognise(
     value: Value,
     source: &Source,
     parameters: &[template::Parameters],
+    side: crate::ingest::Side,
 ) -> Result<Option<Recognised>, InputError> {
     if arm_template::is_template(&value) {
         let read = template::read(&value, source, parameters)?;
@@ -93,11 +104,9 @@ pub fn recognise(
             warnings: read.warnings,
         }));
     }
-    if is_terraform(&value) {
-        return Err(InputError::new(
-            &source.display,
-            "Terraform plan/state JSON is not supported yet; export the environment with az CLI or az graph query",
-        ));
+    if let Some(pointer) = whatif::changes_pointer(&value) {
+        let resources = whatif::read(value, source, &pointer, side)?;
+        return Ok(Recognised::plain(Family::WhatIf, resources));
     }
     match value {
         Value::Array(items) if items.iter().all(is_resource) => {
@@ -138,11 +147,4 @@ fn has_graph_keys(obj: &serde_json::Map<String, Value>) -> bool {
     ["count", "total_records", "skip_token", "totalRecords"]
         .iter()
         .any(|k| obj.contains_key(*k))
-}
-
-fn is_terraform(v: &Value) -> bool {
-    v.get("format_version").is_some()
-        && ["resource_changes", "planned_values", "values"]
-            .iter()
-            .any(|k| v.get(k).is_some())
 }

@@ -120,7 +120,11 @@ pub fn unresolved(v: &Value) -> Option<String> {
     v.get("$unresolved").and_then(Value::as_str).map(str::to_string)
 }
 
+/// `{"id": "..."}`, or the bare ID string (Terraform lists IDs as strings).
 fn as_ref(v: &Value) -> Option<Ref> {
+    if let Value::String(s) = v {
+        return (!s.is_empty()).then(|| Ref::Id(s.clone()));
+    }
     if let Some(expr) = unresolved(v) {
         return Some(Ref::Unresolved(expr));
     }

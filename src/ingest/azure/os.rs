@@ -51,7 +51,7 @@ pub fn vm_os(p: Node<'_>) -> Os {
 }
 
 /// `osType` (`Windows`, `Linux`); any other value says nothing.
-fn os_type(s: &str) -> Os {
+pub(crate) fn os_type(s: &str) -> Os {
     match s.trim() {
         t if t.eq_ignore_ascii_case("windows") => Os::Windows,
         t if t.eq_ignore_ascii_case("linux") => Os::Other,
@@ -60,7 +60,7 @@ fn os_type(s: &str) -> Os {
 }
 
 /// The OS a marketplace image names, by [`IMAGE_PUBLISHERS`].
-fn image(publisher: &str, offer: &str) -> Option<Os> {
+pub(crate) fn image(publisher: &str, offer: &str) -> Option<Os> {
     let offer = offer.to_ascii_lowercase();
     IMAGE_PUBLISHERS
         .iter()

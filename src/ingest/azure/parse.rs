@@ -63,22 +63,65 @@ pub enum RuleRead {
     Unresolved(UnresolvedRule),
 }
 
-/// The fields a security rule's sources, destinations and destination ports are read from.
-const SOURCE_FIELDS: [&str; 3] = [
-    "sourceAddressPrefix",
-    "sourceAddressPrefixes",
-    "sourceApplicationSecurityGroups",
-];
-const DESTINATION_FIELDS: [&str; 3] = [
-    "destinationAddressPrefix",
-    "destinationAddressPrefixes",
-    "destinationApplicationSecurityGroups",
-];
-const PORT_FIELDS: [&str; 2] = ["destinationPortRange", "destinationPortRanges"];
+/// The names a security rule's fields have in one input shape.
+pub struct RuleFields {
+    pub protocol: &'static str,
+    pub access: &'static str,
+    pub direction: &'static str,
+    pub priority: &'static str,
+    /// The single prefix, the prefix list and the application security groups.
+    pub sources: [&'static str; 3],
+    pub destinations: [&'static str; 3],
+    /// The single port range and the list.
+    pub ports: [&'static str; 2],
+}
+
+/// ARM, az CLI and Resource Graph: camelCase under `properties`.
+pub const ARM_RULE: RuleFields = RuleFields {
+    protocol: "protocol",
+    access: "access",
+    direction: "direction",
+    priority: "priority",
+    sources: [
+        "sourceAddressPrefix",
+        "sourceAddressPrefixes",
+        "sourceApplicationSecurityGroups",
+    ],
+    destinations: [
+        "destinationAddressPrefix",
+        "destinationAddressPrefixes",
+        "destinationApplicationSecurityGroups",
+    ],
+    ports: ["destinationPortRange", "destinationPortRanges"],
+};
+
+/// Terraform's azurerm provider: `security_rule` blocks and `azurerm_network_security_rule`.
+pub const TERRAFORM_RULE: RuleFields = RuleFields {
+    protocol: "protocol",
+    access: "access",
+    direction: "direction",
+    priority: "priority",
+    sources: [
+        "source_address_prefix",
+        "source_address_prefixes",
+        "source_application_security_group_ids",
+    ],
+    destinations: [
+        "destination_address_prefix",
+        "destination_address_prefixes",
+        "destination_application_security_group_ids",
+    ],
+    ports: ["destination_port_range", "destination_port_ranges"],
+};
 
 /// Reads one security rule of the NSG `nsg`. A field an ARM template leaves unresolved makes the rule an
 /// [`UnresolvedRule`] that keeps every field that is known; a known but malformed field is an error.
 pub fn security_rule(rule: Node<'_>, default: bool, nsg: &Key) -> Parsed<RuleRead> {
+    security_rule_with(rule, default, nsg, &ARM_RULE)
+}
+
+/// [`security_rule`] for a shape whose fields are named by `f`.
+pub fn security_rule_with(rule: Node<'_>, default: bool, nsg: &Key, f: &RuleFields) -> Parsed<RuleRead> {
     // Child resources in templates are named `parent/child`.
     let name = last_segment(rule.str("name").unwrap_or("")).to_string();
     let props = rule.props();
@@ -90,34 +133,32 @@ pub fn security_rule(rule: Node<'_>, default: bool, nsg: &Key) -> Parsed<RuleRea
         unknown.extend(fields.iter().flat_map(|key| unresolved_in(p, key)));
         unknown.len() == before
     };
-    let known_protocol = known(&["protocol"]);
-    let known_access = known(&["access"]);
-    let known_direction = known(&["direction"]);
-    let known_priority = known(&["priority"]);
-    let known_sources = known(&SOURCE_FIELDS);
-    let known_destinations = known(&DESTINATION_FIELDS);
-    let known_ports = known(&PORT_FIELDS);
+    let known_protocol = known(&[f.protocol]);
+    let known_access = known(&[f.access]);
+    let known_direction = known(&[f.direction]);
+    let known_priority = known(&[f.priority]);
+    let known_sources = known(&f.sources);
+    let known_destinations = known(&f.destinations);
+    let known_ports = known(&f.ports);
     let partial = PartialRule {
         protocol: known_protocol
-            .then(|| keyword(p, "protocol", &name, Protocol::parse))
+            .then(|| keyword(p, f.protocol, &name, Protocol::parse))
             .transpose()?,
         access: known_access
-            .then(|| keyword(p, "access", &name, Access::parse))
+            .then(|| keyword(p, f.access, &name, Access::parse))
             .transpose()?,
         direction: known_direction
-            .then(|| keyword(p, "direction", &name, Direction::parse))
+            .then(|| keyword(p, f.direction, &name, Direction::parse))
             .transpose()?,
-        priority: known_priority.then(|| priority(p, &name)).transpose()?,
-        sources: known_sources.then(|| addresses(p, SOURCE_FIELDS)).transpose()?,
-        destinations: known_destinations
-            .then(|| addresses(p, DESTINATION_FIELDS))
-            .transpose()?,
-        dest_ports: known_ports.then(|| ports(p, &name)).transpose()?,
+        priority: known_priority.then(|| priority(p, f.priority, &name)).transpose()?,
+        sources: known_sources.then(|| addresses(p, f.sources)).transpose()?,
+        destinations: known_destinations.then(|| addresses(p, f.destinations)).transpose()?,
+        dest_ports: known_ports.then(|| ports(p, f.ports, &name)).transpose()?,
     };
-    let source_field = if p.str(SOURCE_FIELDS[0]).is_some_and(|s| !s.is_empty()) {
-        SOURCE_FIELDS[0]
+    let source_field = if p.str(f.sources[0]).is_some_and(|s| !s.is_empty()) {
+        f.sources[0]
     } else {
-        SOURCE_FIELDS[1]
+        f.sources[1]
     };
     Ok(match partial.complete() {
         Some(spec) if unknown.is_empty() => RuleRead::Rule(SecurityRule {
@@ -127,6 +168,7 @@ pub fn security_rule(rule: Node<'_>, default: bool, nsg: &Key) -> Parsed<RuleRea
             origin: Some(rule.origin.clone()),
             fields: Some(p.origin.clone()),
             source_field,
+            subject: None,
         }),
         _ => RuleRead::Unresolved(UnresolvedRule {
             nsg: nsg.clone(),
@@ -134,6 +176,7 @@ pub fn security_rule(rule: Node<'_>, default: bool, nsg: &Key) -> Parsed<RuleRea
             origin: rule.origin.clone(),
             fields: p.origin.clone(),
             source_field,
+            subject: None,
             known: partial,
             unknown,
         }),
@@ -176,9 +219,9 @@ fn keyword<T>(p: Node<'_>, key: &str, name: &str, parse: fn(&str) -> Result<T, S
     }
 }
 
-fn priority(p: Node<'_>, name: &str) -> Parsed<u32> {
-    let at = p.origin.child("priority");
-    match p.number("priority") {
+fn priority(p: Node<'_>, key: &str, name: &str) -> Parsed<u32> {
+    let at = p.origin.child(key);
+    match p.number(key) {
         Some(Ok(n)) => u32::try_from(n).map_err(|_| bad(&at, format!("priority {n} is out of range"))),
         Some(Err(v)) => Err(bad(&at, format!("invalid priority '{v}'"))),
         None => Err(bad(p.origin, format!("security rule '{name}' has no priority"))),
@@ -208,14 +251,14 @@ fn addresses(p: Node<'_>, [single, list, asgs]: [&str; 3]) -> Parsed<Vec<Address
     Ok(out)
 }
 
-fn ports(p: Node<'_>, name: &str) -> Parsed<PortSet> {
+fn ports(p: Node<'_>, [single, list]: [&str; 2], name: &str) -> Parsed<PortSet> {
     let mut set = PortSet::default();
     let mut any = false;
-    if let Some(s) = p.str(PORT_FIELDS[0]).filter(|s| !s.trim().is_empty()) {
-        set.union(&PortSet::parse(s).map_err(|e| bad(&p.origin.child(PORT_FIELDS[0]), e.0))?);
+    if let Some(s) = p.str(single).filter(|s| !s.trim().is_empty()) {
+        set.union(&PortSet::parse(s).map_err(|e| bad(&p.origin.child(single), e.0))?);
         any = true;
     }
-    for item in p.items(PORT_FIELDS[1]) {
+    for item in p.items(list) {
         let s = item
             .value
             .as_str()

@@ -166,7 +166,7 @@ fn resource_type(n: Node<'_>, id: &str) -> Option<String> {
 }
 
 /// A malformed value as an input error with line and column.
-fn locate(source: &Source, bad: &Bad) -> InputError {
+pub(crate) fn locate(source: &Source, bad: &Bad) -> InputError {
     match &bad.origin.loc {
         Loc::Pointer(p) => source.error_at_pointer(p, bad.message.clone()),
         Loc::Span(s) => source.error_at(s.start, bad.message.clone()),

@@ -15,7 +15,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::{arm_template, has_graph_keys, is_resource, is_terraform, resources, template, Family, Staged};
+use super::{arm_template, has_graph_keys, is_resource, resources, template, Family, Staged};
+use crate::ingest::terraform::is_terraform;
 use crate::source::{Elements, Source};
 
 /// Elements staged by one task: enough to be worth a task, few enough to keep little parsed at once.
