@@ -45,7 +45,11 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Files or folders to read (folders are walked).
-    #[arg(required = true, value_name = "PATH")]
+    #[cfg_attr(not(feature = "live"), arg(required = true, value_name = "PATH"))]
+    #[cfg_attr(
+        feature = "live",
+        arg(required_unless_present_any = ["subscription", "management_group"], value_name = "PATH")
+    )]
     pub paths: Vec<PathBuf>,
     /// Output format; repeat for several. Each --output goes with the --format before it.
     #[arg(short, long, value_enum, action = clap::ArgAction::Append)]
@@ -76,6 +80,9 @@ pub struct ScanArgs {
     /// `az deployment group create --parameters`). `x.parameters.json` beside `x.json` applies by itself.
     #[arg(long, value_name = "FILE", action = clap::ArgAction::Append)]
     pub parameters: Vec<PathBuf>,
+    #[cfg(feature = "live")]
+    #[command(flatten)]
+    pub live: Box<crate::live::LiveArgs>,
 }
 
 /// `1048576`, `500KB`, `200MB`, `2GiB` (K/M/G are powers of 1024, with or without `i` and `B`).
@@ -200,10 +207,19 @@ fn pair_outputs(args: &ScanArgs, m: &ArgMatches) -> Result<Vec<Output>, Error> {
 }
 
 fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<Exit, Error> {
+    #[cfg(feature = "live")]
+    guard_outputs(&[args.paths.as_slice(), args.live.export.as_slice()].concat(), outputs)?;
+    #[cfg(not(feature = "live"))]
     guard_outputs(&args.paths, outputs)?;
     let config = Config::discover(args.config.as_deref())?;
+    #[cfg(feature = "live")]
+    let live = live_inputs(args)?;
+    #[cfg(feature = "live")]
+    let paths = [args.paths.as_slice(), live.as_ref().map_or(&[][..], |l| &l.files)].concat();
+    #[cfg(not(feature = "live"))]
+    let paths = args.paths.clone();
     let mut env = ingest::load(
-        &args.paths,
+        &paths,
         &Options {
             skip_unknown: args.skip_unknown,
             allow_empty: args.allow_empty || config.allow_empty,
@@ -212,7 +228,11 @@ fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<Exit, Error> {
             ..Options::default()
         },
     )?;
-    let eval = evaluate(&mut env, &config, &today_utc());
+    let mut eval = evaluate(&mut env, &config, &today_utc());
+    #[cfg(feature = "live")]
+    let partial = live.as_ref().is_some_and(|l| l.finish(&mut env, &mut eval));
+    #[cfg(not(feature = "live"))]
+    let partial = false;
     for w in env.warnings.iter().chain(&eval.warnings) {
         eprintln!("warning: {}", inert(w));
     }
@@ -238,14 +258,35 @@ fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<Exit, Error> {
         .fail_on
         .or(config.fail_on)
         .unwrap_or(FailOn::Severity(Severity::High));
-    let exit = if gate_fails(&eval, fail_on, args.min_score.or(config.min_score)) {
+    let mut exit = if gate_fails(&eval, fail_on, args.min_score.or(config.min_score)) {
         Exit::GateFailed
     } else {
         Exit::Pass
     };
+    if partial {
+        exit = exit.worst(Exit::Partial);
+    }
     // The process ends here: freeing a tenant's model piece by piece would only delay the exit.
     std::mem::forget((env, eval, positions));
     Ok(exit)
+}
+
+/// Read the live scopes, if any. Each scope that failed is said on stderr; nothing read at all, and no
+/// file given either, is a collection failure (exit 3).
+#[cfg(feature = "live")]
+fn live_inputs(args: &ScanArgs) -> Result<Option<crate::live::Collected>, Error> {
+    if !args.live.is_live() {
+        return Ok(None);
+    }
+    let collected = crate::live::collect(&args.live)?;
+    for f in &collected.failures {
+        eprintln!("error: live collection: {}", inert(&f.cause));
+    }
+    if collected.files.is_empty() && args.paths.is_empty() {
+        let causes: Vec<&str> = collected.failures.iter().map(|f| f.cause.as_str()).collect();
+        return Err(Error::Collection(causes.join("; ")));
+    }
+    Ok(Some(collected))
 }
 
 /// The gate: an unsuppressed finding at or above the threshold, or a score below the minimum.

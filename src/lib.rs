@@ -9,6 +9,8 @@ pub mod engine;
 pub mod error;
 pub mod finding;
 pub mod ingest;
+#[cfg(feature = "live")]
+pub mod live;
 pub mod locate;
 pub mod model;
 pub mod net;
