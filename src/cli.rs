@@ -228,6 +228,7 @@ fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<Exit, Error> {
             ..Options::default()
         },
     )?;
+    #[cfg_attr(not(feature = "live"), allow(unused_mut))]
     let mut eval = evaluate(&mut env, &config, &today_utc());
     #[cfg(feature = "live")]
     let partial = live.as_ref().is_some_and(|l| l.finish(&mut env, &mut eval));
