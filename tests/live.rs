@@ -17,20 +17,23 @@ const SUB_B: &str = "6f1d0a3c-2b4e-4f5a-8c7d-9e0f1a2b3c4d";
 /// The token the tests hand over; it must appear in no output.
 const CANARY: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.canary-7f3e2d1c";
 
-/// `rdsaudit scan` against `server` with the canary token and a short backoff.
+/// `rdsaudit scan` against `server` with the canary token (`--auth auto` takes it first) and a short backoff.
 fn live(server: &Server) -> Command {
     live_at(&server.url)
 }
 
 fn live_at(endpoint: &str) -> Command {
     let mut cmd = Command::cargo_bin("rdsaudit").unwrap();
-    for var in ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_FEDERATED_TOKEN_FILE"] {
+    for var in [
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_CLIENT_SECRET",
+        "AZURE_FEDERATED_TOKEN_FILE",
+    ] {
         cmd.env_remove(var);
     }
     cmd.env("AZURE_ACCESS_TOKEN", CANARY).env("NO_COLOR", "1").args([
         "scan",
-        "--auth",
-        "token",
         "--endpoint",
         endpoint,
         "--retry-backoff",
@@ -93,25 +96,40 @@ fn two_pages_are_read_with_the_skip_token_and_judged_as_offline() {
     let seen = server.seen();
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0].method, "POST");
-    assert_eq!(seen[0].path, "/providers/Microsoft.ResourceGraph/resources?api-version=2022-10-01");
-    assert_eq!(seen[0].header("authorization"), Some(format!("Bearer {CANARY}").as_str()));
+    assert_eq!(
+        seen[0].path,
+        "/providers/Microsoft.ResourceGraph/resources?api-version=2022-10-01"
+    );
+    assert_eq!(
+        seen[0].header("authorization"),
+        Some(format!("Bearer {CANARY}").as_str())
+    );
     assert_eq!(seen[0].body["subscriptions"], serde_json::json!([SUB_A]));
     assert_eq!(seen[0].body["options"]["$top"], 1000);
     assert_eq!(seen[0].skip_token(), None);
-    assert_eq!(seen[1].skip_token(), Some("eyAibm8iOiAibHVjayIsICJidXQiOiAibmljZSIgfQ=="));
+    assert_eq!(
+        seen[1].skip_token(),
+        Some("eyAibm8iOiAibHVjayIsICJidXQiOiAibmljZSIgfQ==")
+    );
     let query = seen[0].body["query"].as_str().unwrap();
     for t in rdsaudit::live::TYPES {
         assert!(query.contains(t), "{t} missing from {query}");
     }
     // The same resources exported by hand (the fixture's own subscription renamed) give the same findings.
     let fixture = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/families/resource-graph/graph.json"))
-        .unwrap()
-        .replace("3f2c9a1e-5b7d-4e8a-9c61-2d4f8b7a1e90", SUB_A);
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/families/resource-graph/graph.json"
+    ))
+    .unwrap()
+    .replace("3f2c9a1e-5b7d-4e8a-9c61-2d4f8b7a1e90", SUB_A);
     std::fs::write(fixture.path().join("graph.json"), text).unwrap();
     let (live, offline) = (json(&r), offline(fixture.path()));
     assert!(!outcomes(&live, "findings", "message").is_empty());
-    assert_eq!(outcomes(&live, "findings", "message"), outcomes(&offline, "findings", "message"));
+    assert_eq!(
+        outcomes(&live, "findings", "message"),
+        outcomes(&offline, "findings", "message")
+    );
     assert_eq!(live["coverage"], offline["coverage"]);
     // Without --export the inputs are named by their scope, not by a temporary path.
     assert_eq!(live["inputs"][0]["path"], format!("azure:/subscriptions/{SUB_A}"));
@@ -132,11 +150,14 @@ fn the_export_scans_offline_to_the_same_report() {
         .collect();
     assert_eq!(files.len(), 2, "{files:?}");
     let again = offline(&export);
-    assert_eq!(json(&r), again, "the live report and the offline scan of its export differ");
-    let page: Value = serde_json::from_str(&std::fs::read_to_string(export.join(format!(
-        "resource-graph-subscription-{SUB_A}-0001.json"
-    )))
-    .unwrap())
+    assert_eq!(
+        json(&r),
+        again,
+        "the live report and the offline scan of its export differ"
+    );
+    let page: Value = serde_json::from_str(
+        &std::fs::read_to_string(export.join(format!("resource-graph-subscription-{SUB_A}-0001.json"))).unwrap(),
+    )
     .unwrap();
     assert_eq!(page["count"], 4);
     assert!(page["skip_token"].is_string() && page["total_records"] == 8);
@@ -158,7 +179,10 @@ fn throttling_waits_for_retry_after() {
     let start = Instant::now();
     let r = run(live(&server).args(["--subscription", SUB_A, "--format", "json"]));
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(start.elapsed() >= Duration::from_secs(1), "Retry-After was not honoured");
+    assert!(
+        start.elapsed() >= Duration::from_secs(1),
+        "Retry-After was not honoured"
+    );
     assert_eq!(server.seen().len(), 3);
 }
 
@@ -180,7 +204,12 @@ fn server_errors_past_the_retries_are_exit_3_with_the_cause() {
     let r = run(live(&server).args(["--subscription", SUB_A, "--max-retries", "2"]));
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert_eq!(server.seen().len(), 3);
-    assert!(r.stderr.contains("gave up after 3 attempts: HTTP 503 (ServiceUnavailable: down)"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("gave up after 3 attempts: HTTP 503 (ServiceUnavailable: down)"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -188,21 +217,37 @@ fn unauthorized_says_to_sign_in_and_never_echoes_the_token() {
     // The server echoes the Authorization header in its body and its headers, as some proxies do.
     let server = Server::start(|seen, _| {
         let auth = seen.header("authorization").unwrap_or("").to_string();
-        Answer::error(401, "InvalidAuthenticationToken", &format!("The access token is invalid: {auth}"))
-            .header("WWW-Authenticate", &auth)
-            .header("x-echo-authorization", &auth)
+        Answer::error(
+            401,
+            "InvalidAuthenticationToken",
+            &format!("The access token is invalid: {auth}"),
+        )
+        .header("WWW-Authenticate", &auth)
+        .header("x-echo-authorization", &auth)
     });
     let r = run(live(&server).args(["--subscription", SUB_A, "--format", "json"]));
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert_eq!(server.seen().len(), 1, "a 401 is not retried");
-    assert!(r.stderr.contains("HTTP 401") && r.stderr.contains("az login"), "{}", r.stderr);
-    assert!(r.stderr.contains("The access token is invalid: Bearer [REDACTED]"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("HTTP 401") && r.stderr.contains("az login"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("The access token is invalid: Bearer [REDACTED]"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn forbidden_names_the_reader_role_at_the_scope() {
     let server = Server::start(|_, _| {
-        Answer::error(403, "AuthorizationFailed", "The client does not have authorization to perform action")
+        Answer::error(
+            403,
+            "AuthorizationFailed",
+            "The client does not have authorization to perform action",
+        )
     });
     let r = run(live(&server).args(["--management-group", "mg-rds"]));
     assert_eq!(r.code, 3, "{}", r.stderr);
@@ -219,7 +264,14 @@ fn forbidden_names_the_reader_role_at_the_scope() {
 fn a_slow_answer_times_out_and_never_hangs() {
     let server = Server::start(|seen, _| two_pages(seen, SUB_A).after(Duration::from_secs(5)));
     let start = Instant::now();
-    let r = run(live(&server).args(["--subscription", SUB_A, "--request-timeout", "0.3", "--max-retries", "1"]));
+    let r = run(live(&server).args([
+        "--subscription",
+        SUB_A,
+        "--request-timeout",
+        "0.3",
+        "--max-retries",
+        "1",
+    ]));
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(start.elapsed() < Duration::from_secs(4), "took {:?}", start.elapsed());
     assert!(r.stderr.contains("request timeout"), "{}", r.stderr);
@@ -232,9 +284,16 @@ fn one_subscription_failing_leaves_the_other_judged_and_exits_3() {
         _ => Answer::error(403, "AuthorizationFailed", "no access"),
     });
     let r = run(live(&server).args(["--subscription", SUB_A, "--subscription", SUB_B, "--format", "json"]));
-    assert_eq!(r.code, 3, "collection failure (3) wins over the failed gate (1): {}", r.stderr);
+    assert_eq!(
+        r.code, 3,
+        "collection failure (3) wins over the failed gate (1): {}",
+        r.stderr
+    );
     let report = json(&r);
-    assert!(!report["findings"].as_array().unwrap().is_empty(), "what was read is still judged");
+    assert!(
+        !report["findings"].as_array().unwrap().is_empty(),
+        "what was read is still judged"
+    );
     let missing: Vec<String> = outcomes(&report, "not_evaluated", "reason")
         .into_iter()
         .filter(|n| n.contains(SUB_B))
@@ -255,11 +314,40 @@ fn an_empty_subscription_is_nothing_to_audit_not_a_pass() {
 #[test]
 fn no_credential_is_exit_3_and_plain_http_elsewhere_is_refused() {
     let server = Server::start(|seen, _| two_pages(seen, SUB_A));
-    let r = run(live(&server).env_remove("AZURE_ACCESS_TOKEN").args(["--subscription", SUB_A]));
+    let r = run(live(&server)
+        .env_remove("AZURE_ACCESS_TOKEN")
+        .args(["--subscription", SUB_A, "--auth", "token"]));
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("AZURE_ACCESS_TOKEN is not set"), "{}", r.stderr);
     let r = run(live_at("http://management.example.com").args(["--subscription", SUB_A]));
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("only for a loopback address"), "{}", r.stderr);
     assert!(server.seen().is_empty(), "nothing was sent");
+}
+
+#[test]
+fn auto_takes_the_access_token_first_and_env_names_what_is_missing() {
+    let server = Server::start(|seen, _| two_pages(seen, SUB_A));
+    let r = run(live(&server).args(["--subscription", SUB_A, "--auth", "auto"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let r = run(live(&server)
+        .env("AZURE_CLIENT_SECRET", CANARY)
+        .args(["--subscription", SUB_A, "--auth", "env"]));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("env (service principal): AZURE_TENANT_ID is not set"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(server.seen().len(), 2, "only the auto run reached the server");
+}
+
+#[test]
+fn exit_codes_rank_2_over_3_over_1_over_0() {
+    use rdsaudit::error::Exit::{Error, GateFailed, Partial, Pass};
+    assert_eq!(Partial.code(), 3);
+    assert_eq!(GateFailed.worst(Partial), Partial);
+    assert_eq!(Partial.worst(Error), Error);
+    assert_eq!(Error.worst(Partial), Error);
+    assert_eq!(Pass.worst(GateFailed), GateFailed);
 }

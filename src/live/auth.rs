@@ -115,7 +115,13 @@ pub fn token(
 }
 
 /// `Ok(None)`: the source is not configured here (only when `auto` passes over it).
-fn from(source: Auth, scope: &str, cloud: &CloudConfiguration, agent: &ureq::Agent, auto: bool) -> Result<Option<Token>, String> {
+fn from(
+    source: Auth,
+    scope: &str,
+    cloud: &CloudConfiguration,
+    agent: &ureq::Agent,
+    auto: bool,
+) -> Result<Option<Token>, String> {
     let options = || ClientOptions {
         transport: Some(Transport::new(Arc::new(IdentityTransport(agent.clone())))),
         cloud: Some(Arc::new(cloud.clone())),
@@ -130,7 +136,9 @@ fn from(source: Auth, scope: &str, cloud: &CloudConfiguration, agent: &ureq::Age
                 None => Err("AZURE_ACCESS_TOKEN is not set".into()),
             }
         }
-        Auth::Env if auto && missing(&["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"]) => return Ok(None),
+        Auth::Env if auto && missing(&["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"]) => {
+            return Ok(None)
+        }
         Auth::Env => {
             let get = |n: &str| var(n).ok_or_else(|| format!("{n} is not set"));
             ClientSecretCredential::new(

@@ -49,7 +49,13 @@ impl Scope {
         };
         let id: String = id
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         format!("resource-graph-{kind}-{id}")
     }
@@ -76,7 +82,12 @@ pub fn query() -> String {
 
 /// Read every page of `scope` into `dir`. `Ok` holds the files written; `Err` the files written before the
 /// failure (what was read is still scanned) and why the rest could not be read.
-pub fn read_scope(client: &Client, endpoint: &str, scope: &Scope, dir: &Path) -> Result<Vec<PathBuf>, (Vec<PathBuf>, Failed)> {
+pub fn read_scope(
+    client: &Client,
+    endpoint: &str,
+    scope: &Scope,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, (Vec<PathBuf>, Failed)> {
     let url = format!("{endpoint}/providers/Microsoft.ResourceGraph/resources?api-version={API_VERSION}");
     let name = scope.path();
     let mut files = Vec::new();
@@ -104,10 +115,14 @@ pub fn read_scope(client: &Client, endpoint: &str, scope: &Scope, dir: &Path) ->
         }
         files.push(path);
         match next {
-            Some(t) if Some(&t) == skip_token.as_ref() => return fail(files, "the same $skipToken came back twice".into()),
+            Some(t) if Some(&t) == skip_token.as_ref() => {
+                return fail(files, "the same $skipToken came back twice".into())
+            }
             Some(_) if files.len() >= MAX_PAGES => return fail(files, format!("more than {MAX_PAGES} pages")),
             Some(t) => skip_token = Some(t),
-            None if is_truncated(&page) => return fail(files, "Resource Graph truncated the result without a $skipToken".into()),
+            None if is_truncated(&page) => {
+                return fail(files, "Resource Graph truncated the result without a $skipToken".into())
+            }
             None => return Ok(files),
         }
     }
@@ -135,6 +150,9 @@ mod tests {
         let mg = Scope::ManagementGroup("mg/../x".into()).request(None);
         assert_eq!(mg["managementGroups"], json!(["mg/../x"]));
         assert!(mg["options"].get("$skipToken").is_none());
-        assert_eq!(Scope::ManagementGroup("mg/../x".into()).file_stem(), "resource-graph-management-group-mg_.._x");
+        assert_eq!(
+            Scope::ManagementGroup("mg/../x".into()).file_stem(),
+            "resource-graph-management-group-mg_.._x"
+        );
     }
 }

@@ -49,7 +49,11 @@ pub fn collect(args: &LiveArgs) -> Result<Collected, Error> {
         .subscription
         .iter()
         .map(|s| Scope::Subscription(s.trim().to_string()))
-        .chain(args.management_group.iter().map(|m| Scope::ManagementGroup(m.trim().to_string())))
+        .chain(
+            args.management_group
+                .iter()
+                .map(|m| Scope::ManagementGroup(m.trim().to_string())),
+        )
         .collect();
     // A proxy from the environment is for the outside world, never for a loopback test endpoint.
     let loopback = endpoint.starts_with("http://");

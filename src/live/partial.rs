@@ -9,7 +9,11 @@ use super::Failure;
 
 pub fn mark_not_evaluated(failures: &[Failure], eval: &mut Evaluation) {
     for failure in failures {
-        for rule in eval.rules.iter().filter(|r| r.reads.iter().any(|k| *k != InputKind::Hosts)) {
+        for rule in eval
+            .rules
+            .iter()
+            .filter(|r| r.reads.iter().any(|k| *k != InputKind::Hosts))
+        {
             eval.not_evaluated.push(NotEvaluated::new(
                 rule,
                 Subject::resource(failure.scope.clone()),

@@ -68,10 +68,7 @@ impl Client<'_> {
                     Ok(r) => format!("HTTP {} ({})", r.status, error_text(&r)),
                     Err(e) => e,
                 };
-                return Err(self.failed(format!(
-                    "{scope}: gave up after {} attempts: {cause}",
-                    attempt + 1
-                )));
+                return Err(self.failed(format!("{scope}: gave up after {} attempts: {cause}", attempt + 1)));
             }
             std::thread::sleep(wait.min(self.retry.max_wait));
             attempt += 1;
@@ -159,10 +156,16 @@ mod tests {
 
     #[test]
     fn waits_come_from_retry_after_then_the_quota_reset() {
-        assert_eq!(throttled_wait(&reply(429, &[("retry-after", "3")], "")), Some(Duration::from_secs(3)));
+        assert_eq!(
+            throttled_wait(&reply(429, &[("retry-after", "3")], "")),
+            Some(Duration::from_secs(3))
+        );
         let quota = reply(429, &[("x-ms-user-quota-resets-after", "00:01:05")], "");
         assert_eq!(throttled_wait(&quota), Some(Duration::from_secs(65)));
-        assert_eq!(throttled_wait(&reply(429, &[("retry-after", "Wed, 21 Oct 2015")], "")), None);
+        assert_eq!(
+            throttled_wait(&reply(429, &[("retry-after", "Wed, 21 Oct 2015")], "")),
+            None
+        );
     }
 
     #[test]

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
+use azure_core::error::{Error as CoreError, ErrorKind};
 use azure_core::http::headers::{HeaderName, HeaderValue, Headers};
 use azure_core::http::{AsyncRawResponse, HttpClient, Method, Request, StatusCode};
-use azure_core::error::{Error as CoreError, ErrorKind};
 
 /// The largest response body read (a Resource Graph page of 1,000 resources is a few MB).
 const MAX_BODY: u64 = 256 << 20;
@@ -64,7 +64,12 @@ pub fn send(
     let headers = response
         .headers()
         .iter()
-        .map(|(n, v)| (n.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(n, v)| {
+            (
+                n.as_str().to_ascii_lowercase(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let body = response
         .body_mut()
@@ -112,7 +117,11 @@ impl HttpClient for IdentityTransport {
         for (n, v) in reply.headers {
             out.insert(HeaderName::from(n), HeaderValue::from(v));
         }
-        Ok(AsyncRawResponse::from_bytes(StatusCode::from(reply.status), out, reply.body))
+        Ok(AsyncRawResponse::from_bytes(
+            StatusCode::from(reply.status),
+            out,
+            reply.body,
+        ))
     }
 }
 

@@ -29,7 +29,10 @@ impl Seen {
 
     /// The one subscription (or management group) the query is for.
     pub fn scope(&self) -> String {
-        let list = self.body.get("subscriptions").or_else(|| self.body.get("managementGroups"));
+        let list = self
+            .body
+            .get("subscriptions")
+            .or_else(|| self.body.get("managementGroups"));
         list.and_then(|l| l[0].as_str()).unwrap_or("").to_string()
     }
 
@@ -106,7 +109,10 @@ fn handle(stream: TcpStream, log: &Mutex<Vec<Seen>>, answer: &dyn Fn(&Seen, &[Se
         return;
     }
     let mut parts = line.split_whitespace();
-    let (method, path) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+    let (method, path) = (
+        parts.next().unwrap_or("").to_string(),
+        parts.next().unwrap_or("").to_string(),
+    );
     let mut headers = Vec::new();
     loop {
         let mut h = String::new();
@@ -153,7 +159,10 @@ fn handle(stream: TcpStream, log: &Mutex<Vec<Seen>>, answer: &dyn Fn(&Seen, &[Se
 
 /// The shared small environment (`fixtures/families/resource-graph`) as Resource Graph rows of `subscription`.
 pub fn rows(subscription: &str) -> Vec<Value> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/families/resource-graph/graph.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/families/resource-graph/graph.json"
+    );
     let text = std::fs::read_to_string(path).unwrap();
     let text = text.replace("3f2c9a1e-5b7d-4e8a-9c61-2d4f8b7a1e90", subscription);
     let doc: Value = serde_json::from_str(&text).unwrap();
@@ -180,7 +189,11 @@ pub fn two_pages(seen: &Seen, subscription: &str) -> Answer {
     let all = rows(subscription);
     let half = all.len() / 2;
     match seen.skip_token() {
-        None => page(&all[..half], all.len(), Some("eyAibm8iOiAibHVjayIsICJidXQiOiAibmljZSIgfQ==")),
+        None => page(
+            &all[..half],
+            all.len(),
+            Some("eyAibm8iOiAibHVjayIsICJidXQiOiAibmljZSIgfQ=="),
+        ),
         Some(_) => page(&all[half..], all.len(), None),
     }
 }
