@@ -351,3 +351,34 @@ fn exit_codes_rank_2_over_3_over_1_over_0() {
     assert_eq!(Error.worst(Partial), Error);
     assert_eq!(Pass.worst(GateFailed), GateFailed);
 }
+
+#[test]
+fn sarif_points_at_the_resource_without_export_and_at_the_file_with_it() {
+    let server = Server::start(|seen, _| two_pages(seen, SUB_A));
+    let r = run(live(&server).args(["--subscription", SUB_A, "--format", "sarif"]));
+    let sarif = json(&r);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for result in results {
+        let physical = &result["locations"][0]["physicalLocation"];
+        let subject = result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+            .as_str()
+            .unwrap();
+        assert_eq!(physical["artifactLocation"]["uri"], format!("azure:{subject}"));
+        assert!(physical.get("region").is_none(), "{physical}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(live(&server).current_dir(dir.path()).args([
+        "--subscription",
+        SUB_A,
+        "--format",
+        "sarif",
+        "--export",
+        "inv",
+    ]));
+    let sarif = json(&r);
+    let physical = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    let uri = physical["artifactLocation"]["uri"].as_str().unwrap();
+    assert!(uri.starts_with("inv/resource-graph-subscription-"), "{uri}");
+    assert!(physical["region"]["startLine"].as_u64().is_some(), "{physical}");
+}

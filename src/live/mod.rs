@@ -109,6 +109,8 @@ impl Collected {
             for source in &mut env.sources {
                 if let Some(i) = self.files.iter().position(|f| *f == source.path) {
                     source.display.clone_from(&self.labels[i]);
+                    // SARIF then points at `azure:<resource ID>` (report/sarif.rs, `is_live`).
+                    source.kind = "resource-graph-live";
                 }
             }
         }

@@ -379,7 +379,31 @@ fn notifications<'a>(ctx: &'a Context<'a>) -> Vec<Notification<'a>> {
 }
 
 fn location<'a>(ctx: &Context<'a>, origin: &Origin, subject: &'a Subject) -> Location<'a> {
-    let physical = ctx.env.sources.get(origin.source).map(|source| PhysicalLocation {
+    let physical = ctx.env.sources.get(origin.source).map(|source| match is_live(source) {
+        // Read live and not exported: no file to point into, so the resource itself, without a region.
+        true => PhysicalLocation {
+            artifact_location: ArtifactLocation {
+                uri: format!("azure:{}", percent_encode(&subject.id, true)),
+                index: None,
+            },
+            region: None,
+        },
+        false => local_location(ctx, origin, source),
+    });
+    Location {
+        physical_location: physical,
+        logical_locations: [logical(subject)],
+    }
+}
+
+/// A source read live without `--export`: of kind `resource-graph-live`, named `azure:<scope>`
+/// (`live::Collected::finish`).
+fn is_live(source: &Source) -> bool {
+    source.kind == "resource-graph-live"
+}
+
+fn local_location(ctx: &Context<'_>, origin: &Origin, source: &Source) -> PhysicalLocation {
+    PhysicalLocation {
         artifact_location: ArtifactLocation {
             uri: artifact_uri(source),
             index: Some(origin.source),
@@ -390,10 +414,6 @@ fn location<'a>(ctx: &Context<'a>, origin: &Origin, subject: &'a Subject) -> Loc
             end_line: r.end_line,
             end_column: r.end_column,
         }),
-    });
-    Location {
-        physical_location: physical,
-        logical_locations: [logical(subject)],
     }
 }
 
@@ -422,6 +442,9 @@ fn artifact(source: &Source) -> Artifact<'_> {
 /// The display path when it is below the current directory (GitHub resolves it against the checkout),
 /// else an absolute `file:` URI: a relative `../x` would resolve against whatever the viewer picks.
 fn artifact_uri(source: &Source) -> String {
+    if is_live(source) {
+        return percent_encode(&source.display, true);
+    }
     let shown = Path::new(&source.display);
     let below_cwd = shown.is_relative() && !matches!(shown.components().next(), Some(Component::ParentDir));
     if below_cwd {
