@@ -357,6 +357,13 @@ fn sarif_points_at_the_resource_without_export_and_at_the_file_with_it() {
     let server = Server::start(|seen, _| two_pages(seen, SUB_A));
     let r = run(live(&server).args(["--subscription", SUB_A, "--format", "sarif"]));
     let sarif = json(&r);
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::options().should_validate_formats(true).build(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     assert!(!results.is_empty());
     for result in results {
