@@ -280,12 +280,12 @@ fn live_inputs(args: &ScanArgs) -> Result<Option<crate::live::Collected>, Error>
         return Ok(None);
     }
     let collected = crate::live::collect(&args.live)?;
-    for f in &collected.failures {
-        eprintln!("error: live collection: {}", inert(&f.cause));
-    }
     if collected.files.is_empty() && args.paths.is_empty() {
         let causes: Vec<&str> = collected.failures.iter().map(|f| f.cause.as_str()).collect();
         return Err(Error::Collection(causes.join("; ")));
+    }
+    for f in &collected.failures {
+        eprintln!("error: live collection: {}", inert(&f.cause));
     }
     Ok(Some(collected))
 }

@@ -361,7 +361,10 @@ fn sarif_points_at_the_resource_without_export_and_at_the_file_with_it() {
         &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/sarif-schema-2.1.0.json")).unwrap(),
     )
     .unwrap();
-    let validator = jsonschema::options().should_validate_formats(true).build(&schema).unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
     let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{errors:?}");
     let results = sarif["runs"][0]["results"].as_array().unwrap();
@@ -388,4 +391,28 @@ fn sarif_points_at_the_resource_without_export_and_at_the_file_with_it() {
     let uri = physical["artifactLocation"]["uri"].as_str().unwrap();
     assert!(uri.starts_with("inv/resource-graph-subscription-"), "{uri}");
     assert!(physical["region"]["startLine"].as_u64().is_some(), "{physical}");
+}
+
+#[test]
+fn subscriptions_and_management_groups_go_together_and_live_flags_need_a_scope() {
+    let server = Server::start(|seen, _| two_pages(seen, SUB_A));
+    let r = run(live(&server).args([
+        "--subscription",
+        SUB_A,
+        "--management-group",
+        "mg-rds",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let scopes: Vec<String> = server.seen().iter().map(azure::Seen::scope).collect();
+    assert_eq!(scopes, [SUB_A, SUB_A, "mg-rds", "mg-rds"]);
+    let r = run(Command::cargo_bin("rdsaudit").unwrap().args([
+        "scan",
+        "fixtures/families/resource-graph",
+        "--export",
+        "out",
+    ]));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--subscription"), "{}", r.stderr);
 }

@@ -8,37 +8,39 @@ use clap::Args;
 use super::auth::Auth;
 use super::cloud::Cloud;
 
+/// Every other flag of a live scan requires a scope (`live-scope`): given alone it would be ignored.
 #[derive(Debug, Args, Default)]
 #[command(next_help_heading = "Live scan (Azure Resource Graph)")]
+#[command(group(clap::ArgGroup::new("live-scope").multiple(true)))]
 pub struct LiveArgs {
     /// Read this subscription live from Azure Resource Graph (repeatable).
-    #[arg(long, value_name = "ID", action = clap::ArgAction::Append)]
+    #[arg(long, value_name = "ID", action = clap::ArgAction::Append, group = "live-scope")]
     pub subscription: Vec<String>,
     /// Read this management group (and every subscription under it) live (repeatable).
-    #[arg(long, value_name = "ID", action = clap::ArgAction::Append)]
+    #[arg(long, value_name = "ID", action = clap::ArgAction::Append, group = "live-scope")]
     pub management_group: Vec<String>,
     /// Where the token comes from; auto takes the first of token, env, workload-identity, cli,
     /// managed-identity that works.
-    #[arg(long, value_enum, default_value_t, value_name = "SOURCE")]
+    #[arg(long, requires = "live-scope", value_enum, default_value_t, value_name = "SOURCE")]
     pub auth: Auth,
     /// The Azure cloud: management endpoint, token authority and audience.
-    #[arg(long, value_enum, default_value_t, value_name = "CLOUD")]
+    #[arg(long, requires = "live-scope", value_enum, default_value_t, value_name = "CLOUD")]
     pub cloud: Cloud,
     /// Send requests to this management endpoint instead of the cloud's (https://, or http:// on loopback).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, requires = "live-scope", value_name = "URL")]
     pub endpoint: Option<String>,
     /// Keep what was read in this folder (created if missing, refused if not empty): `rdsaudit scan DIR`
     /// reads it again offline.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, requires = "live-scope", value_name = "DIR")]
     pub export: Option<PathBuf>,
     /// The longest any single request may take, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = parse_seconds)]
+    #[arg(long, requires = "live-scope", value_name = "SECONDS", default_value = "60", value_parser = parse_seconds)]
     pub request_timeout: Duration,
     /// Retries of a throttled (429), failing (5xx) or unanswered request.
-    #[arg(long, value_name = "N", default_value_t = 4)]
+    #[arg(long, requires = "live-scope", value_name = "N", default_value_t = 4)]
     pub max_retries: u32,
     /// The first backoff after a 5xx, doubled each retry (tests shorten it).
-    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = parse_seconds, hide = true)]
+    #[arg(long, requires = "live-scope", value_name = "SECONDS", default_value = "1", value_parser = parse_seconds, hide = true)]
     pub retry_backoff: Duration,
 }
 

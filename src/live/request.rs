@@ -68,7 +68,11 @@ impl Client<'_> {
                     Ok(r) => format!("HTTP {} ({})", r.status, error_text(&r)),
                     Err(e) => e,
                 };
-                return Err(self.failed(format!("{scope}: gave up after {} attempts: {cause}", attempt + 1)));
+                let attempts = match attempt {
+                    0 => "1 attempt".to_string(),
+                    n => format!("{} attempts", n + 1),
+                };
+                return Err(self.failed(format!("{scope}: gave up after {attempts}: {cause}")));
             }
             std::thread::sleep(wait.min(self.retry.max_wait));
             attempt += 1;
