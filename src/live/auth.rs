@@ -91,10 +91,7 @@ pub fn token(
     }
     let tried: &[Auth] = match auth {
         Auth::Auto => &AUTO_ORDER,
-        one => std::slice::from_ref(match AUTO_ORDER.iter().find(|a| **a == one) {
-            Some(a) => a,
-            None => return Err("no credential source".into()),
-        }),
+        ref one => std::slice::from_ref(one),
     };
     let mut causes = Vec::new();
     for &source in tried {
@@ -160,7 +157,8 @@ fn from(
         }))
         .map_err(|e| e.to_string())?,
         Auth::Cli => AzureCliCredential::new(None).map_err(|e| e.to_string())?,
-        Auth::ManagedIdentity | Auth::Auto => ManagedIdentityCredential::new(Some(ManagedIdentityCredentialOptions {
+        Auth::Auto => return Err("auto is not a source".into()),
+        Auth::ManagedIdentity => ManagedIdentityCredential::new(Some(ManagedIdentityCredentialOptions {
             user_assigned_id: var("AZURE_CLIENT_ID").map(azure_identity::UserAssignedId::ClientId),
             client_options: options(),
         }))

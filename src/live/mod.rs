@@ -22,6 +22,9 @@ pub use partial::mark_not_evaluated;
 use redact::Redactor;
 use request::{Client, Retry};
 
+/// The longest a token request may take.
+const IDENTITY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// A scope that could not be read (or only in part), and why (redacted).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
@@ -58,12 +61,14 @@ pub fn collect(args: &LiveArgs) -> Result<Collected, Error> {
     // A proxy from the environment is for the outside world, never for a loopback test endpoint.
     let loopback = endpoint.starts_with("http://");
     let agent = transport::agent(args.request_timeout, !loopback);
+    // Token endpoints answer in a second; a managed-identity probe off Azure must not wait a full minute.
+    let identity_agent = transport::agent(args.request_timeout.min(IDENTITY_TIMEOUT), true);
     let mut redactor = Redactor::default();
     let token = auth::token(
         args.auth,
         &args.cloud.token_scope(),
         args.cloud.configuration(),
-        &agent,
+        &identity_agent,
         &mut redactor,
     )
     .map_err(Error::Collection)?;
