@@ -4,89 +4,15 @@
 
 #[path = "support/azure.rs"]
 mod azure;
+#[path = "support/live_cli.rs"]
+mod live_cli;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use azure::{two_pages, Answer, Server};
+use live_cli::{json, live, live_at, offline, outcomes, run, CANARY, SUB_A, SUB_B};
 use serde_json::Value;
-
-const SUB_A: &str = "cfbbd179-59d2-4052-aa06-9270a38aa9d6";
-const SUB_B: &str = "6f1d0a3c-2b4e-4f5a-8c7d-9e0f1a2b3c4d";
-/// The token the tests hand over; it must appear in no output.
-const CANARY: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.canary-7f3e2d1c";
-
-/// `rdsaudit scan` against `server` with the canary token (`--auth auto` takes it first) and a short backoff.
-fn live(server: &Server) -> Command {
-    live_at(&server.url)
-}
-
-fn live_at(endpoint: &str) -> Command {
-    let mut cmd = Command::cargo_bin("rdsaudit").unwrap();
-    for var in [
-        "AZURE_TENANT_ID",
-        "AZURE_CLIENT_ID",
-        "AZURE_CLIENT_SECRET",
-        "AZURE_FEDERATED_TOKEN_FILE",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("AZURE_ACCESS_TOKEN", CANARY).env("NO_COLOR", "1").args([
-        "scan",
-        "--endpoint",
-        endpoint,
-        "--retry-backoff",
-        "0.05",
-    ]);
-    cmd
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Run {
-    let out = cmd.output().unwrap();
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        !run.stdout.contains(CANARY) && !run.stderr.contains(CANARY) && !run.stderr.contains("canary-7f3e"),
-        "the token leaked:\n{}\n{}",
-        run.stdout,
-        run.stderr
-    );
-    run
-}
-
-fn json(run: &Run) -> Value {
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr))
-}
-
-/// (rule, subject, message) of every finding, or (rule, subject, reason) of every not-evaluated entry.
-fn outcomes(report: &Value, key: &str, text: &str) -> Vec<String> {
-    report[key]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| format!("{} {} {}", f["rule"], f["subject"], f[text]))
-        .collect()
-}
-
-fn offline(dir: &Path) -> Value {
-    let out = Command::cargo_bin("rdsaudit")
-        .unwrap()
-        .args(["scan", "--format", "json"])
-        .arg(dir)
-        .output()
-        .unwrap();
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 #[test]
 fn two_pages_are_read_with_the_skip_token_and_judged_as_offline() {
@@ -149,6 +75,9 @@ fn the_export_scans_offline_to_the_same_report() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(files.len(), 2, "{files:?}");
+    for f in &files {
+        assert!(!std::fs::read_to_string(export.join(f)).unwrap().contains(CANARY));
+    }
     let again = offline(&export);
     assert_eq!(
         json(&r),
