@@ -230,6 +230,39 @@ fn one_subscription_failing_leaves_the_other_judged_and_exits_3() {
     assert!(missing.iter().any(|n| n.starts_with("\"RDS001\"")), "{missing:?}");
     assert!(missing.iter().all(|n| n.contains("Reader role")), "{missing:?}");
     assert!(r.stderr.contains(&format!("/subscriptions/{SUB_B}")), "{}", r.stderr);
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = validator.iter_errors(&report).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+#[test]
+fn a_page_that_fails_keeps_the_pages_read_and_marks_the_scope() {
+    let server = Server::start(|seen, _| match seen.skip_token() {
+        None => two_pages(seen, SUB_A),
+        Some(_) => Answer::error(500, "InternalServerError", "page lost"),
+    });
+    let r = run(live(&server).args(["--subscription", SUB_A, "--max-retries", "1", "--format", "json"]));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let report = json(&r);
+    assert_eq!(
+        report["inputs"].as_array().unwrap().len(),
+        1,
+        "the first page is still read"
+    );
+    let missing = outcomes(&report, "not_evaluated", "reason");
+    assert!(
+        missing
+            .iter()
+            .any(|n| n.contains(SUB_A) && n.contains("gave up after 2 attempts: HTTP 500")),
+        "{missing:?}"
+    );
 }
 
 #[test]
