@@ -378,3 +378,38 @@ fn subscriptions_and_management_groups_go_together_and_live_flags_need_a_scope()
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--subscription"), "{}", r.stderr);
 }
+
+/// Managed identity as App Service and Azure Functions provide it (`IDENTITY_ENDPOINT` on loopback): the
+/// `azure_identity` credential runs over rdsaudit's own blocking transport, and its token is sent on.
+#[test]
+fn managed_identity_gets_its_token_through_azure_identity() {
+    const MI_TOKEN: &str = "eyJtaSI6InRva2VuIn0.managed-identity-canary-91ab";
+    let server = Server::start(|seen, _| match seen.method.as_str() {
+        "GET" if seen.path.starts_with("/msi/token?") => Answer::json(
+            200,
+            &serde_json::json!({
+                "access_token": MI_TOKEN,
+                "expires_on": "4102444800",
+                "token_type": "Bearer",
+                "resource": "https://management.azure.com",
+            }),
+        ),
+        _ if seen.header("authorization") == Some(&format!("Bearer {MI_TOKEN}")) => two_pages(seen, SUB_A),
+        _ => Answer::error(401, "InvalidAuthenticationToken", "wrong token"),
+    });
+    let r = run(live(&server)
+        .env_remove("AZURE_ACCESS_TOKEN")
+        .env("IDENTITY_ENDPOINT", format!("{}/msi/token", server.url))
+        .env("IDENTITY_HEADER", "identity-header-secret")
+        .args(["--subscription", SUB_A, "--auth", "managed-identity"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(!r.stdout.contains(MI_TOKEN) && !r.stderr.contains(MI_TOKEN));
+    let seen = server.seen();
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert!(
+        seen[0].path.contains("resource=https%3A%2F%2Fmanagement.azure.com"),
+        "{}",
+        seen[0].path
+    );
+    assert_eq!(seen[0].header("x-identity-header"), Some("identity-header-secret"));
+}

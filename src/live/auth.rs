@@ -84,7 +84,7 @@ pub fn token(
     agent: &ureq::Agent,
     redactor: &mut Redactor,
 ) -> Result<Token, String> {
-    for name in ["AZURE_ACCESS_TOKEN", "AZURE_CLIENT_SECRET"] {
+    for name in ["AZURE_ACCESS_TOKEN", "AZURE_CLIENT_SECRET", "IDENTITY_HEADER"] {
         if let Some(secret) = var(name) {
             redactor.add(&secret);
         }
