@@ -11,6 +11,7 @@ mod redact;
 mod request;
 mod transport;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::engine::Evaluation;
@@ -111,8 +112,9 @@ impl Collected {
     /// "not evaluated". `true` when the collection was partial (exit 3).
     pub fn finish(&self, env: &mut Environment, eval: &mut Evaluation) -> bool {
         if self.temp.is_some() {
+            let index: HashMap<&Path, usize> = self.files.iter().enumerate().map(|(i, f)| (f.as_path(), i)).collect();
             for source in &mut env.sources {
-                if let Some(i) = self.files.iter().position(|f| *f == source.path) {
+                if let Some(&i) = index.get(source.path.as_path()) {
                     source.display.clone_from(&self.labels[i]);
                     // SARIF then points at `azure:<resource ID>` (report/sarif.rs, `is_live`).
                     source.kind = "resource-graph-live";

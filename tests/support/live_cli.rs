@@ -25,6 +25,14 @@ pub fn live_at(endpoint: &str) -> Command {
         "AZURE_CLIENT_ID",
         "AZURE_CLIENT_SECRET",
         "AZURE_FEDERATED_TOKEN_FILE",
+        "IDENTITY_ENDPOINT",
+        "IDENTITY_HEADER",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
     ] {
         cmd.env_remove(var);
     }
