@@ -48,7 +48,11 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Files or folders to read (folders are walked).
-    #[arg(required_unless_present = "plan", value_name = "PATH")]
+    #[cfg_attr(not(feature = "live"), arg(required_unless_present = "plan", value_name = "PATH"))]
+    #[cfg_attr(
+        feature = "live",
+        arg(required_unless_present_any = ["plan", "subscription", "management_group"], value_name = "PATH")
+    )]
     pub paths: Vec<PathBuf>,
     /// A Terraform plan (`terraform show -json`) or ARM what-if to judge: one more input, like a PATH.
     #[arg(long, value_name = "FILE", action = clap::ArgAction::Append)]
@@ -97,6 +101,9 @@ pub struct ScanArgs {
     /// `az deployment group create --parameters`). `x.parameters.json` beside `x.json` applies by itself.
     #[arg(long, value_name = "FILE", action = clap::ArgAction::Append)]
     pub parameters: Vec<PathBuf>,
+    #[cfg(feature = "live")]
+    #[command(flatten)]
+    pub live: Box<crate::live::LiveArgs>,
 }
 
 /// `1048576`, `500KB`, `200MB`, `2GiB` (K/M/G are powers of 1024, with or without `i` and `B`).
@@ -229,8 +236,15 @@ impl ScanArgs {
 
 fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<Exit, Error> {
     let inputs = args.inputs();
+    #[cfg(feature = "live")]
+    guard_outputs(&[inputs.as_slice(), args.live.export.as_slice()].concat(), outputs)?;
+    #[cfg(not(feature = "live"))]
     guard_outputs(&inputs, outputs)?;
     let config = Config::discover(args.config.as_deref())?;
+    #[cfg(feature = "live")]
+    let live = live_inputs(args)?;
+    #[cfg(feature = "live")]
+    let inputs = [inputs.as_slice(), live.as_ref().map_or(&[][..], |l| &l.files)].concat();
     let options = Options {
         skip_unknown: args.skip_unknown,
         allow_empty: args.allow_empty || config.allow_empty,
@@ -254,7 +268,12 @@ fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<Exit, Error> {
         &today,
     )?;
     let mut env = ingest::load(&inputs, &options)?;
-    let eval = evaluate(&mut env, &config, &today);
+    #[cfg_attr(not(feature = "live"), allow(unused_mut))]
+    let mut eval = evaluate(&mut env, &config, &today);
+    #[cfg(feature = "live")]
+    let partial = live.as_ref().is_some_and(|l| l.finish(&mut env, &mut eval));
+    #[cfg(not(feature = "live"))]
+    let partial = false;
     for w in env.warnings.iter().chain(&eval.warnings) {
         eprintln!("warning: {}", inert(w));
     }
@@ -284,10 +303,31 @@ fn scan(args: &ScanArgs, outputs: &[Output]) -> Result<Exit, Error> {
     }
     // The last line on stderr, whatever the formats.
     eprintln!("{}", inert(&gate.verdict()));
-    let exit = if gate.passed { Exit::Pass } else { Exit::GateFailed };
+    let mut exit = if gate.passed { Exit::Pass } else { Exit::GateFailed };
+    if partial {
+        exit = exit.worst(Exit::Partial);
+    }
     // The process ends here: freeing a tenant's model piece by piece would only delay the exit.
     std::mem::forget((env, eval, positions));
     Ok(exit)
+}
+
+/// Read the live scopes, if any. Each scope that failed is said on stderr; nothing read at all, and no
+/// file given either, is a collection failure (exit 3).
+#[cfg(feature = "live")]
+fn live_inputs(args: &ScanArgs) -> Result<Option<crate::live::Collected>, Error> {
+    if !args.live.is_live() {
+        return Ok(None);
+    }
+    let collected = crate::live::collect(&args.live)?;
+    if collected.files.is_empty() && args.inputs().is_empty() {
+        let causes: Vec<&str> = collected.failures.iter().map(|f| f.cause.as_str()).collect();
+        return Err(Error::Collection(causes.join("; ")));
+    }
+    for f in &collected.failures {
+        eprintln!("error: live collection: {}", inert(&f.cause));
+    }
+    Ok(Some(collected))
 }
 
 /// Refuse, before anything is read or written, an `--output` that is a folder, an input file, or a file

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::ops::Range;
 
-/// How a run ends. When several apply, the highest of 2 > 1 > 0 wins.
+/// How a run ends. When several apply, the highest of 2 > 3 > 1 > 0 wins ([`Exit::worst`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// No unsuppressed finding at or above `--fail-on`, the score at least `--min-score` (or nothing to gate).
@@ -13,6 +13,8 @@ pub enum Exit {
     GateFailed,
     /// A usage, input or output error.
     Error,
+    /// Live collection failed or was partial: what was read is reported, the rest is "not evaluated".
+    Partial,
 }
 
 impl Exit {
@@ -21,6 +23,22 @@ impl Exit {
             Exit::Pass => 0,
             Exit::GateFailed => 1,
             Exit::Error => 2,
+            Exit::Partial => 3,
+        }
+    }
+
+    /// The one that wins when both apply: 2 > 3 > 1 > 0.
+    pub fn worst(self, other: Exit) -> Exit {
+        let rank = |e: Exit| match e {
+            Exit::Pass => 0,
+            Exit::GateFailed => 1,
+            Exit::Partial => 2,
+            Exit::Error => 3,
+        };
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
         }
     }
 }
@@ -92,11 +110,17 @@ pub enum Error {
     /// A report could not be written.
     #[error("cannot write {path}: {source}")]
     Output { path: String, source: std::io::Error },
+    /// Live collection read nothing (no credential, say): exit 3 with the cause.
+    #[error("live collection failed: {0}")]
+    Collection(String),
 }
 
 impl Error {
     pub fn exit(&self) -> Exit {
-        Exit::Error
+        match self {
+            Error::Collection(_) => Exit::Partial,
+            _ => Exit::Error,
+        }
     }
 }
 

@@ -11,6 +11,8 @@ pub mod error;
 pub mod finding;
 pub mod gate;
 pub mod ingest;
+#[cfg(feature = "live")]
+pub mod live;
 pub mod locate;
 pub mod model;
 pub mod net;

@@ -119,6 +119,13 @@ fn ingest_reads_into_the_model_and_nothing_downstream() {
     check("ingest", &["model", "net", "source", "error", "locate"]);
 }
 
+/// Live collection writes result files for `ingest` to read; it may mark failed scopes on the evaluation, but
+/// neither reads inputs itself nor formats reports.
+#[test]
+fn live_collects_and_knows_no_ingest_or_report() {
+    check("live", &["error", "engine", "finding", "model"]);
+}
+
 /// Inside `report/`, modules form no circle: every renderer uses only modules listed before it here (and
 /// the shared `Context` and `WIDTH` of `report/mod.rs`, which declares them all).
 #[test]

@@ -264,9 +264,19 @@ fn notifications<'a>(at: &Locator<'_, 'a>) -> Vec<Notification<'a>> {
 
 impl<'a> Locator<'_, 'a> {
     fn location(&self, origin: &Origin, subject: &'a Subject) -> Location<'a> {
+        let mut physical = self.physical(origin);
+        let live = self.ctx.env.sources.get(origin.source).is_some_and(is_live);
+        if let Some(p) = physical.as_mut().filter(|_| live) {
+            // Read live and not exported: no file to point into, so the resource itself, without a region.
+            p.artifact_location = ArtifactLocation {
+                uri: format!("azure:{}", uri::percent_encode(&subject.id, true)),
+                uri_base_id: None,
+                index: None,
+            };
+        }
         Location {
             id: None,
-            physical_location: self.physical(origin),
+            physical_location: physical,
             logical_locations: vec![logical(subject)],
             message: None,
         }
@@ -275,14 +285,31 @@ impl<'a> Locator<'_, 'a> {
     fn physical(&self, origin: &Origin) -> Option<PhysicalLocation> {
         let source = self.ctx.env.sources.get(origin.source)?;
         Some(PhysicalLocation {
-            artifact_location: self.artifact_location(&source.path, Some(origin.source)),
-            region: self.ctx.positions.get(origin).map(|r| Region {
-                start_line: r.start_line,
-                start_column: r.start_column,
-                end_line: r.end_line,
-                end_column: r.end_column,
-            }),
+            artifact_location: self.source_location(source, Some(origin.source)),
+            region: self
+                .ctx
+                .positions
+                .get(origin)
+                .filter(|_| !is_live(source))
+                .map(|r| Region {
+                    start_line: r.start_line,
+                    start_column: r.start_column,
+                    end_line: r.end_line,
+                    end_column: r.end_column,
+                }),
         })
+    }
+
+    /// A source's artifact: its file, or for one read live and not exported its `azure:<scope>` name.
+    fn source_location(&self, source: &Source, index: Option<usize>) -> ArtifactLocation {
+        match is_live(source) {
+            true => ArtifactLocation {
+                uri: uri::percent_encode(&source.display, true),
+                uri_base_id: None,
+                index,
+            },
+            false => self.artifact_location(&source.path, index),
+        }
     }
 
     fn artifact_location(&self, path: &Path, index: Option<usize>) -> ArtifactLocation {
@@ -293,6 +320,12 @@ impl<'a> Locator<'_, 'a> {
             index,
         }
     }
+}
+
+/// A source read live without `--export`: of kind `resource-graph-live`, named `azure:<scope>`
+/// (`live::Collected::finish`).
+fn is_live(source: &Source) -> bool {
+    source.kind == "resource-graph-live"
 }
 
 fn subject_kind(kind: SubjectKind) -> &'static str {
@@ -311,7 +344,7 @@ fn logical(subject: &Subject) -> LogicalLocation<'_> {
 
 fn artifact<'a>(at: &Locator<'_, 'a>, source: &'a Source) -> Artifact<'a> {
     Artifact {
-        location: at.artifact_location(&source.path, None),
+        location: at.source_location(source, None),
         hashes: Hashes { sha256: &source.sha256 },
         properties: ArtifactProperties { kind: source.kind },
     }

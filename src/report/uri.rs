@@ -78,7 +78,7 @@ fn slashes(path: &Path) -> String {
 
 /// Percent-encode a path for a URI. A colon is kept only in absolute paths (drive letters): in a relative
 /// reference, `a:b` would read as a scheme.
-fn percent_encode(path: &str, keep_colon: bool) -> String {
+pub fn percent_encode(path: &str, keep_colon: bool) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         match b {

@@ -1,0 +1,155 @@
+//! Live scans (feature `live`): read what is deployed now from Azure Resource Graph into result files,
+//! which the offline pipeline then scans like any export. Scopes that fail are reported, not dropped: the
+//! scan goes on with what was read, and the run exits 3 (README, Live scans).
+
+pub mod args;
+pub mod auth;
+pub mod cloud;
+mod graph;
+mod partial;
+mod redact;
+mod request;
+mod transport;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::engine::Evaluation;
+use crate::error::Error;
+use crate::model::Environment;
+pub use args::LiveArgs;
+pub use graph::{query, Scope, TYPES};
+pub use partial::mark_not_evaluated;
+use redact::Redactor;
+use request::{Client, Retry};
+
+/// The longest a token request may take.
+const IDENTITY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// A scope that could not be read (or only in part), and why (redacted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub scope: String,
+    pub cause: String,
+}
+
+/// What a live collection gave: the result files written (scanned next) and the scopes that failed.
+#[derive(Debug)]
+pub struct Collected {
+    pub files: Vec<PathBuf>,
+    /// The scope each file was read from (`azure:/subscriptions/<id>`), shown for it without `--export`.
+    labels: Vec<String>,
+    pub failures: Vec<Failure>,
+    /// The folder the files are in when there is no `--export`; removed when this is dropped.
+    temp: Option<tempfile::TempDir>,
+}
+
+/// Read every scope of `args`. Usage errors (a bad endpoint, a non-empty `--export`) are `Error::Usage`;
+/// no credential at all is `Error::Collection` (exit 3); a scope that fails is a `Failure` beside the rest.
+pub fn collect(args: &LiveArgs) -> Result<Collected, Error> {
+    let endpoint = cloud::endpoint(args.cloud, args.endpoint.as_deref()).map_err(Error::Usage)?;
+    let (dir, temp) = folder(args.export.as_deref())?;
+    let scopes: Vec<Scope> = args
+        .subscription
+        .iter()
+        .map(|s| Scope::Subscription(s.trim().to_string()))
+        .chain(
+            args.management_group
+                .iter()
+                .map(|m| Scope::ManagementGroup(m.trim().to_string())),
+        )
+        .collect();
+    // A proxy from the environment is for the outside world, never for a loopback test endpoint.
+    let loopback = endpoint.starts_with("http://");
+    let agent = transport::agent(args.request_timeout, !loopback);
+    // Token endpoints answer in a second; a managed-identity probe off Azure must not wait a full minute.
+    let identity_agent = transport::agent(args.request_timeout.min(IDENTITY_TIMEOUT), true);
+    let mut redactor = Redactor::default();
+    let token = auth::token(
+        args.auth,
+        &args.cloud.token_scope(),
+        args.cloud.configuration(),
+        &identity_agent,
+        &mut redactor,
+    )
+    .map_err(Error::Collection)?;
+    let client = Client {
+        agent,
+        bearer: token.bearer(),
+        retry: Retry {
+            max_retries: args.max_retries,
+            base: args.retry_backoff,
+            ..Retry::default()
+        },
+        redactor: &redactor,
+    };
+    let mut files = Vec::new();
+    let mut labels = Vec::new();
+    let mut failures = Vec::new();
+    for scope in &scopes {
+        let (read, failed) = match graph::read_scope(&client, &endpoint, scope, &dir) {
+            Ok(read) => (read, None),
+            Err((read, failed)) => (read, Some(failed)),
+        };
+        labels.extend(read.iter().map(|_| format!("azure:{}", scope.path())));
+        files.extend(read);
+        failures.extend(failed.map(|f| Failure {
+            scope: scope.path(),
+            cause: f.0,
+        }));
+    }
+    Ok(Collected {
+        files,
+        labels,
+        failures,
+        temp,
+    })
+}
+
+impl Collected {
+    /// After evaluation: without `--export` the files read are named by their scope (`azure:<scope>`), not by
+    /// a temporary path that is gone after the run (reports stay deterministic); each failed scope is
+    /// "not evaluated". `true` when the collection was partial (exit 3).
+    pub fn finish(&self, env: &mut Environment, eval: &mut Evaluation) -> bool {
+        if self.temp.is_some() {
+            let index: HashMap<&Path, usize> = self.files.iter().enumerate().map(|(i, f)| (f.as_path(), i)).collect();
+            for source in &mut env.sources {
+                if let Some(&i) = index.get(source.path.as_path()) {
+                    source.display.clone_from(&self.labels[i]);
+                    // SARIF then points at `azure:<resource ID>` (report/sarif.rs, `is_live`).
+                    source.kind = "resource-graph-live";
+                }
+            }
+        }
+        mark_not_evaluated(&self.failures, eval);
+        !self.failures.is_empty()
+    }
+}
+
+/// `--export DIR` (created when missing; an existing one must be empty, so that a later offline scan of it
+/// reads this run alone), else a temporary folder.
+fn folder(export: Option<&Path>) -> Result<(PathBuf, Option<tempfile::TempDir>), Error> {
+    let usage = |m: String| Error::Usage(m);
+    let Some(dir) = export else {
+        let temp = tempfile::Builder::new()
+            .prefix("rdsaudit-live-")
+            .tempdir()
+            .map_err(|e| usage(format!("cannot create a temporary folder: {e}")))?;
+        return Ok((temp.path().to_path_buf(), Some(temp)));
+    };
+    if dir.is_file() {
+        return Err(usage(format!("--export {} is a file; name a folder", dir.display())));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| usage(format!("--export {}: {e}", dir.display())))?;
+    let not_empty = std::fs::read_dir(dir)
+        .map_err(|e| usage(format!("--export {}: {e}", dir.display())))?
+        .next()
+        .is_some();
+    if not_empty {
+        return Err(usage(format!(
+            "--export {} is not empty; name a new or empty folder",
+            dir.display()
+        )));
+    }
+    Ok((dir.to_path_buf(), None))
+}
