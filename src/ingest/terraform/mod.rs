@@ -309,25 +309,18 @@ fn is_empty_mask(v: &Value) -> bool {
     }
 }
 
+/// The elements of the array member `key` of `v`, with their index; none when it is absent.
+fn indexed<'v>(v: &'v Value, key: &str) -> impl Iterator<Item = (usize, &'v Value)> {
+    v.get(key).and_then(Value::as_array).into_iter().flatten().enumerate()
+}
+
 fn module_secrets(module: &Value, pointer: &str, out: &mut Vec<String>) {
-    for (i, r) in module
-        .get("resources")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, r) in indexed(module, "resources") {
         if let Some(mask) = r.get("sensitive_values") {
             mask_pointers(mask, &format!("{pointer}/resources/{i}/values"), out);
         }
     }
-    for (i, child) in module
-        .get("child_modules")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, child) in indexed(module, "child_modules") {
         module_secrets(child, &format!("{pointer}/child_modules/{i}"), out);
     }
 }
@@ -335,13 +328,7 @@ fn module_secrets(module: &Value, pointer: &str, out: &mut Vec<String>) {
 /// Constant values written in the configuration for attributes Terraform marks sensitive, and module
 /// call arguments (a secret passed into a module), at any depth.
 fn config_secrets(module: &Value, pointer: &str, attrs: &[(String, String)], out: &mut Vec<String>) {
-    for (i, r) in module
-        .get("resources")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, r) in indexed(module, "resources") {
         let rtype = r.get("type").and_then(Value::as_str).unwrap_or("");
         for (_, attr) in attrs.iter().filter(|(t, _)| t == rtype) {
             if r.pointer(&format!("/expressions/{attr}")).is_some() {
