@@ -91,8 +91,10 @@ pub struct IpConfig {
     pub backend_pools: Vec<Ref>,
     pub nat_rules: Vec<Ref>,
     pub origin: Origin,
-    /// The object holding its fields (`properties`, or the config itself when flattened).
-    pub fields: Origin,
+    /// Where its subnet and public IP references are, or would be (`subnet`, `publicIPAddress` in ARM;
+    /// `subnet_id`, `public_ip_address_id` in Terraform): what a finding about them points at.
+    pub subnet_at: Origin,
+    pub public_ip_at: Origin,
 }
 
 #[derive(Debug, Clone)]

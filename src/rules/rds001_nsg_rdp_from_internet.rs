@@ -59,7 +59,7 @@ fn check(env: &Environment, out: &mut Outcomes) {
             &META,
             Subject::resource(u.subject.clone().unwrap_or_else(|| format!("{subject}/securityRules/{}", u.name))),
             format!(
-                "rule '{}' could allow RDP port {RDP_PORT} from the internet, but the template leaves {} unresolved",
+                "rule '{}' could allow RDP port {RDP_PORT} from the internet, depending on {}",
                 u.name,
                 u.describe_unknown()
             ),

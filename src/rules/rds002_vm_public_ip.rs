@@ -44,9 +44,9 @@ fn check_vm(env: &Environment, vm: &Vm, out: &mut Outcomes) {
             let pip_name = match (pip, pip_ref) {
                 (Some(p), _) => p.meta.name.clone(),
                 (None, Ref::Id(id)) => crate::model::last_segment(id).to_string(),
-                (None, Ref::Unresolved(expr)) => format!("{expr} (unresolved in the template)"),
+                (None, Ref::Unresolved(expr)) => format!("{expr} (not known before deployment)"),
             };
-            let at = cfg.fields.child("publicIPAddress");
+            let at = cfg.public_ip_at.clone();
             let f = finding.take().unwrap_or_else(|| {
                 Finding::new(
                     &META,

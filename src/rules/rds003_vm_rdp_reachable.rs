@@ -64,7 +64,7 @@ fn check_vm(env: &Environment, vm: &Vm) -> Outcomes {
             let nsgs = match path_nsgs(env, nic, cfg) {
                 Ok(n) => n,
                 Err(why) => {
-                    unknown.push((why, Some(cfg.fields.child("subnet"))));
+                    unknown.push((why, Some(cfg.subnet_at.clone())));
                     continue;
                 }
             };
@@ -148,7 +148,7 @@ fn entries(env: &Environment, nic: &Nic, cfg: &IpConfig) -> Vec<Entry> {
             .unwrap_or_else(|| "no sku: Basic".into());
         out.push(Entry {
             describe: format!("public IP {name} ({sku}) -> NIC {} / {}", nic.meta.name, cfg.name),
-            origin: cfg.fields.child("publicIPAddress"),
+            origin: cfg.public_ip_at.clone(),
             transports: Transport::ALL.to_vec(),
             no_nsg,
             port_unknown: None,
@@ -230,7 +230,7 @@ fn path_nsgs<'e>(env: &'e Environment, nic: &'e Nic, cfg: &IpConfig) -> Result<P
             .as_ref()
             .and_then(|r| lookup(r, "subnet NSG", &subnet.origin, &mut missing)),
         None => {
-            missing.push(not_found(subnet_ref, "subnet", &cfg.fields.child("subnet")));
+            missing.push(not_found(subnet_ref, "subnet", &cfg.subnet_at));
             None
         }
     };

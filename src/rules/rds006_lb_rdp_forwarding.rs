@@ -38,7 +38,7 @@ fn check(env: &Environment, out: &mut Outcomes) {
                     &META,
                     subject,
                     format!(
-                        "public {} may forward to RDP: the template leaves {unknown} unresolved",
+                        "public {} may forward to RDP, depending on {unknown}",
                         lb.describe_rule(rule)
                     ),
                     Some(unknown.origin.clone()),

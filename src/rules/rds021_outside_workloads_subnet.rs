@@ -53,7 +53,7 @@ fn check_vm(env: &Environment, vm: &Vm, ds_subnets: &[Key], ds_vnets: &[Key], ou
                         "NIC '{}' / {}: the subnet reference {expr} is unresolved",
                         nic.meta.name, cfg.name
                     );
-                    let at = Some(cfg.fields.child("subnet"));
+                    let at = Some(cfg.subnet_at.clone());
                     out.not_evaluated
                         .push(NotEvaluated::new(&META, Subject::resource(&vm.meta.id), reason, at));
                     continue;
@@ -83,7 +83,7 @@ fn check_vm(env: &Environment, vm: &Vm, ds_subnets: &[Key], ds_vnets: &[Key], ou
                 Finding::new(
                     &META,
                     Subject::resource(&vm.meta.id),
-                    cfg.fields.child("subnet"),
+                    cfg.subnet_at.clone(),
                     format!("VM '{}' (NIC {} / {}) {problem}", vm.meta.name, nic.meta.name, cfg.name),
                 )
                 .evidence(

@@ -349,7 +349,8 @@ pub fn ip_config(n: Owned<'_>) -> Parsed<IpConfig> {
         asgs: p.references("applicationSecurityGroups"),
         backend_pools: p.references("loadBalancerBackendAddressPools"),
         nat_rules: p.references("loadBalancerInboundNatRules"),
-        fields: p.origin.clone(),
+        subnet_at: p.origin.child("subnet"),
+        public_ip_at: p.origin.child("publicIPAddress"),
         origin: n.origin.clone(),
     })
 }

@@ -72,7 +72,9 @@ impl Staged {
                 Item::Nic(n) => {
                     meta(&mut n.meta);
                     for c in &mut n.ip_configs {
-                        [&mut c.origin, &mut c.fields].into_iter().for_each(at);
+                        [&mut c.origin, &mut c.subnet_at, &mut c.public_ip_at]
+                            .into_iter()
+                            .for_each(at);
                     }
                 }
                 Item::PublicIp(p) => meta(&mut p.meta),

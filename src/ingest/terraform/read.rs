@@ -524,8 +524,9 @@ impl Ctx<'_> {
             asgs: Vec::new(),
             backend_pools: Vec::new(),
             nat_rules: Vec::new(),
+            subnet_at: c.origin.child("subnet_id"),
+            public_ip_at: c.origin.child("public_ip_address_id"),
             origin: c.origin.clone(),
-            fields: c.origin.clone(),
         })
     }
 
