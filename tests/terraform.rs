@@ -218,3 +218,25 @@ fn a_plan_read_on_both_sides_fixes_one_finding_and_introduces_another() {
         "the deleted NSG exists before only; the created ones after only"
     );
 }
+
+/// Terraform 0.12's plan shape: `format_version` 0.1, a legacy `azurerm_virtual_machine`, a singular
+/// `address_prefix` and `public_ip_address_id: ""` (known empty, not unknown: no public IP, so no RDS002).
+#[test]
+fn a_terraform_0_12_plan_with_legacy_forms_is_judged() {
+    let got = findings("terraform/legacy-0.12.json", Side::After);
+    assert_eq!(got, [("RDS004".into(), "azurerm_virtual_network.vnet".into())]);
+    let mut env = load(&[fixture("terraform/legacy-0.12.json")], &Options::default()).unwrap();
+    let eval = evaluate(&mut env, &Config::default(), "2026-01-01");
+    use rdsaudit::model::InputKind::{Nics, PublicIps, Subnets, Vms};
+    let c = env.coverage();
+    let count = |k| c.get(k);
+    assert_eq!([Vms, Subnets, Nics, PublicIps].map(count), [1, 1, 1, 0]);
+    let skipped: Vec<&str> = eval.not_evaluated.iter().map(|n| n.rule.id).collect();
+    for judged in ["RDS002", "RDS003", "RDS021"] {
+        assert!(
+            !skipped.contains(&judged),
+            "{judged} not evaluated: {:?}",
+            eval.not_evaluated
+        );
+    }
+}
