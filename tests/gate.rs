@@ -4,6 +4,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
 
@@ -46,27 +48,6 @@ macro_rules! args {
     ($($a:expr),* $(,)?) => { &[$(std::ffi::OsStr::new($a)),*] };
 }
 
-/// An az CLI NSG list: one NSG whose rules allow the given destination ports from anywhere.
-fn nsgs(rules: &[(&str, &str)]) -> String {
-    let rules: Vec<Value> = rules
-        .iter()
-        .enumerate()
-        .map(|(i, (name, port))| {
-            serde_json::json!({
-                "name": name, "access": "Allow", "direction": "Inbound", "priority": 100 + i,
-                "protocol": "Tcp", "sourceAddressPrefix": "*", "destinationPortRange": port
-            })
-        })
-        .collect();
-    serde_json::to_string_pretty(&serde_json::json!([{
-        "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg1",
-        "name": "nsg1",
-        "type": "Microsoft.Network/networkSecurityGroups",
-        "securityRules": rules
-    }]))
-    .unwrap()
-}
-
 #[test]
 fn the_last_line_on_stderr_is_the_verdict_whatever_the_format() {
     for format in ["table", "json", "sarif"] {
@@ -107,7 +88,7 @@ fn the_json_gate_object_states_what_the_verdict_says() {
 fn a_passing_gate_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("nsgs.json");
-    std::fs::write(&f, nsgs(&[("https", "443")])).unwrap();
+    std::fs::write(&f, common::nsg_list(&[("https", "443")])).unwrap();
     let run = scan(args!(f.as_os_str()));
     assert_eq!(run.code, 0);
     assert_eq!(
@@ -158,7 +139,7 @@ fn a_baseline_gate_fails_only_on_new_findings_and_lists_the_fixed_ones() {
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("nsgs.json");
     let baseline = dir.path().join("baseline.json");
-    std::fs::write(&inv, nsgs(&[("old-rdp", "3389"), ("kept-rdp", "3389")])).unwrap();
+    std::fs::write(&inv, common::nsg_list(&[("old-rdp", "3389"), ("kept-rdp", "3389")])).unwrap();
     scan(args!(
         inv.as_os_str(),
         "--format",
@@ -166,7 +147,7 @@ fn a_baseline_gate_fails_only_on_new_findings_and_lists_the_fixed_ones() {
         "--output",
         baseline.as_os_str()
     ));
-    std::fs::write(&inv, nsgs(&[("kept-rdp", "3389"), ("new-rdp", "3389")])).unwrap();
+    std::fs::write(&inv, common::nsg_list(&[("kept-rdp", "3389"), ("new-rdp", "3389")])).unwrap();
     let run = scan(args!(
         inv.as_os_str(),
         "--format",
@@ -371,7 +352,8 @@ fn fingerprints_survive_an_unrelated_resource_added() {
         dir.path(),
         |name, v| {
             if name == "nsgs.json" {
-                let mut extra = serde_json::from_str::<Value>(&nsgs(&[("https", "443")])).unwrap()[0].clone();
+                let mut extra =
+                    serde_json::from_str::<Value>(&common::nsg_list(&[("https", "443")])).unwrap()[0].clone();
                 extra["id"] =
                     "/subscriptions/s/resourceGroups/other/providers/Microsoft.Network/networkSecurityGroups/web"
                         .into();

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use assert_cmd::Command;
 
 fn contoso() -> PathBuf {
@@ -62,23 +64,8 @@ fn markdown_snapshot() {
 
 /// An NSG whose rules allow RDP from anywhere, named as given (names an attacker may choose).
 fn nsg_with_rules(names: &[&str]) -> String {
-    let rules: Vec<serde_json::Value> = names
-        .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            serde_json::json!({
-                "name": name, "access": "Allow", "direction": "Inbound", "priority": 100 + i,
-                "protocol": "Tcp", "sourceAddressPrefix": "*", "destinationPortRange": "3389"
-            })
-        })
-        .collect();
-    serde_json::to_string_pretty(&serde_json::json!([{
-        "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg1",
-        "name": "nsg1",
-        "type": "Microsoft.Network/networkSecurityGroups",
-        "securityRules": rules
-    }]))
-    .unwrap()
+    let rules: Vec<(&str, &str)> = names.iter().map(|n| (*n, "3389")).collect();
+    common::nsg_list(&rules)
 }
 
 const HOSTILE: &str = "<img src=x onerror=alert(1)>|[fix](javascript:alert(2)) @org-team `x` &amp;";

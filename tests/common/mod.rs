@@ -94,3 +94,25 @@ pub fn assert_github_accepts(sarif: &Value) {
     }
     assert_eq!(run["invocations"][0]["executionSuccessful"], true);
 }
+
+/// An az CLI list of one NSG whose rules allow TCP from anywhere, each `(name, destination port)`, priorities
+/// from 100 in order.
+pub fn nsg_list(rules: &[(&str, &str)]) -> String {
+    let rules: Vec<Value> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, (name, port))| {
+            serde_json::json!({
+                "name": name, "access": "Allow", "direction": "Inbound", "priority": 100 + i,
+                "protocol": "Tcp", "sourceAddressPrefix": "*", "destinationPortRange": port
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!([{
+        "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg1",
+        "name": "nsg1",
+        "type": "Microsoft.Network/networkSecurityGroups",
+        "securityRules": rules
+    }]))
+    .unwrap()
+}
