@@ -245,7 +245,7 @@ fn decode_utf8(bytes: Vec<u8>, base: usize) -> Result<String, DecodeError> {
 }
 
 fn decode_utf16(bytes: &[u8], base: usize, unit: fn([u8; 2]) -> u16) -> Result<String, DecodeError> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(DecodeError {
             offset: base + bytes.len() - 1,
             message: "UTF-16 text has an odd number of bytes (truncated file?)".to_owned(),

@@ -310,7 +310,7 @@ fn typed(kind: u32, bytes: Vec<u8>) -> Result<RegData, String> {
 
 /// NUL-separated UTF-16LE strings, stopping at the empty string that terminates a multi-string.
 fn utf16_strings(bytes: &[u8]) -> Result<Vec<String>, String> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err("UTF-16 string data has an odd number of bytes".to_owned());
     }
     let units: Vec<u16> = bytes

@@ -270,7 +270,7 @@ fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -429,7 +429,7 @@ fn intersection(a: &[Value]) -> Result<Value, String> {
 }
 
 fn create_object(a: &[Value]) -> Result<Value, String> {
-    if a.len() % 2 != 0 {
+    if !a.len().is_multiple_of(2) {
         return Err("createObject() needs key and value pairs".to_owned());
     }
     let mut out = Map::new();
