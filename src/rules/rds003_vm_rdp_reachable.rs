@@ -50,7 +50,7 @@ type Unknown = (String, Option<Origin>);
 fn check_vm(env: &Environment, vm: &Vm) -> Outcomes {
     let mut out = Outcomes::default();
     let subject = || Subject::resource(&vm.meta.id);
-    let mut open_paths: Vec<(Entry, String, Vec<String>)> = Vec::new();
+    let mut open_paths: Vec<(Entry, String, Vec<(String, Option<Origin>)>)> = Vec::new();
     let mut unknown: Vec<Unknown> = Vec::new();
     for missing in missing_nics(env, vm) {
         unknown.push((format!("NIC {missing} is not in the inventory"), None));
@@ -102,8 +102,8 @@ fn check_vm(env: &Environment, vm: &Vm) -> Outcomes {
                 format!("{} — open to {open}", entry.describe),
                 Some(entry.origin.clone()),
             );
-            for r in rules {
-                f = f.evidence("nsg", r.clone(), None);
+            for (r, origin) in rules {
+                f = f.evidence("nsg", r.clone(), origin.clone());
             }
         }
         out.findings.push(f);
@@ -360,25 +360,33 @@ fn describe_open(v: &PathVerdict, transports: &[Transport]) -> String {
 }
 
 /// Which rule of each NSG let the traffic in (or that there is no NSG).
-fn describe_rules(nsgs: &PathNsgs<'_>, v: &PathVerdict) -> Vec<String> {
+/// One line per NSG on the path, pointing at the first rule named (the NSG itself for a default rule
+/// rdsaudit added).
+fn describe_rules(nsgs: &PathNsgs<'_>, v: &PathVerdict) -> Vec<(String, Option<Origin>)> {
     let mut out = Vec::new();
     for (what, nsg, verdict) in [("subnet", nsgs.subnet, &v.subnet), ("NIC", nsgs.nic, &v.nic)] {
         match (nsg, verdict) {
             (Some(nsg), Some(verdict)) => {
-                let mut names: Vec<String> = verdict
+                let mut rules: Vec<(String, &Option<Origin>)> = verdict
                     .per_transport
                     .iter()
                     .flat_map(|t| t.allowed_by.iter())
-                    .filter_map(|&i| nsg.rules.get(i).map(|r| (i, r)))
-                    .map(|(_, r)| {
-                        format!("{}/{} (priority {})", nsg.meta.name, r.name, r.spec.priority)
+                    .filter_map(|&i| nsg.rules.get(i))
+                    .map(|r| {
+                        let name = format!("{}/{} (priority {})", nsg.meta.name, r.name, r.spec.priority);
+                        (name, &r.origin)
                     })
                     .collect();
-                names.sort();
-                names.dedup();
-                out.push(format!("{what} NSG allows: {}", names.join(", ")));
+                rules.sort_by(|a, b| a.0.cmp(&b.0));
+                rules.dedup_by(|a, b| a.0 == b.0);
+                let origin = rules.first().and_then(|(_, o)| (*o).clone());
+                let names: Vec<&str> = rules.iter().map(|(n, _)| n.as_str()).collect();
+                out.push((
+                    format!("{what} NSG allows: {}", names.join(", ")),
+                    Some(origin.unwrap_or_else(|| nsg.meta.origin.clone())),
+                ));
             }
-            _ => out.push(format!("no {what} NSG")),
+            _ => out.push((format!("no {what} NSG"), None)),
         }
     }
     out
