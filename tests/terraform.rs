@@ -8,6 +8,9 @@ use assert_cmd::prelude::*;
 use rdsaudit::config::Config;
 use rdsaudit::engine::evaluate;
 use rdsaudit::ingest::{load, Options, Side};
+use rdsaudit::source::display_path;
+
+mod support;
 
 const CANARY: &str = "Canary-Pa55w0rd-4f1e9c";
 
@@ -15,15 +18,20 @@ fn fixture(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(p)
 }
 
-/// (rule, subject) of every finding of `path` read on `side`.
-fn findings(path: &str, side: Side) -> Vec<(String, String)> {
+fn scan(path: &Path, side: Side) -> (rdsaudit::model::Environment, rdsaudit::engine::Evaluation) {
     let opts = Options {
         side,
         allow_empty: true,
         ..Options::default()
     };
-    let mut env = load(&[fixture(path)], &opts).unwrap();
+    let mut env = load(&[path.to_path_buf()], &opts).unwrap();
     let eval = evaluate(&mut env, &Config::default(), "2026-01-01");
+    (env, eval)
+}
+
+/// (rule, subject) of every finding of `path` read on `side`.
+fn findings(path: &str, side: Side) -> Vec<(String, String)> {
+    let (_, eval) = scan(&fixture(path), side);
     let mut out: Vec<(String, String)> = eval
         .findings
         .iter()
@@ -239,4 +247,38 @@ fn a_terraform_0_12_plan_with_legacy_forms_is_judged() {
             eval.not_evaluated
         );
     }
+}
+
+/// What each change input gives on each side of its change, as one reviewable snapshot per file and side
+/// (the Azure rules only: host rules are not evaluated without host evidence).
+#[test]
+fn every_change_input_on_both_sides() {
+    let root = display_path(&fixture(""));
+    insta::glob!("../fixtures", "{terraform,whatif}/*.json", |path| {
+        for (side, name) in [(Side::Before, "before"), (Side::After, "after")] {
+            let (env, eval) = scan(path, side);
+            let text = support::outcomes(&env, &eval, &root, |id| id < "RDS010");
+            insta::assert_snapshot!(name, text);
+        }
+    });
+}
+
+/// A hub and spoke: NAT rules and pools, a Bastion in the peered hub, Domain Services. The change turns
+/// the Developer-SKU Bastion (which serves only its own VNet) into a Standard one, which serves the spoke.
+#[test]
+fn a_peered_bastion_serves_the_spoke_once_it_leaves_the_developer_sku() {
+    const PLAN: &str = "terraform/hub-spoke-bastion-sku.json";
+    let after = findings(PLAN, Side::After);
+    let expected = [
+        ("RDS001", "azurerm_network_security_group.workloads/securityRules/Allow-RDP-Internet"),
+        ("RDS003", "azurerm_windows_virtual_machine.rdsh01"),
+        ("RDS006", "azurerm_lb.rds/inboundNatPools/rdp-pool"),
+        ("RDS006", "azurerm_lb.rds/inboundNatRules/rdp-rdsh01"),
+    ];
+    let expected: Vec<(String, String)> = expected.iter().map(|(r, s)| (r.to_string(), s.to_string())).collect();
+    assert_eq!(after, expected);
+    let before = findings(PLAN, Side::Before);
+    let spoke = ("RDS004".to_string(), "azurerm_virtual_network.spoke".to_string());
+    assert!(before.contains(&spoke), "{before:?}");
+    assert_eq!(before.len(), after.len() + 1, "{before:?}");
 }
