@@ -8,12 +8,13 @@ use super::terminal::inert;
 /// Text from the inputs, shown as written in GitHub-flavoured markdown: every ASCII punctuation character
 /// that could start markup (emphasis, links, images, HTML, tables, mentions, autolinks) is backslash-escaped
 /// and control characters are shown escaped (`\x0a`), so that a resource named
-/// `<img src=x>|[fix](https://evil)` stays text in one table cell.
+/// `<img src=x>|[fix](https://evil)` stays text in one table cell. Parentheses stay as they are: with `[` and
+/// `]` escaped they cannot form a link.
 pub fn escape(text: &str) -> String {
     let text = inert(text);
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if c.is_ascii_punctuation() && !matches!(c, '/' | '-' | '.' | ',' | '\'' | '"' | ';' | '=' | '%' | '?' | '$') {
+        if c.is_ascii_punctuation() && !matches!(c, '/' | '-' | '.' | ',' | '\'' | '"' | ';' | '=' | '%' | '?' | '$' | '(' | ')') {
             out.push('\\');
         }
         out.push(c);
@@ -114,10 +115,11 @@ mod tests {
     fn markup_in_names_is_escaped() {
         assert_eq!(escape("nsg-01"), "nsg-01");
         assert_eq!(escape("a|b"), "a\\|b");
-        assert_eq!(escape("[fix](https://evil)"), "\\[fix\\]\\(https\\://evil\\)");
+        assert_eq!(escape("[fix](https://evil)"), "\\[fix\\](https\\://evil)");
+        assert_eq!(escape("(inputs)"), "(inputs)");
         assert_eq!(
             escape("<img src=x onerror=alert(1)>"),
-            "\\<img src=x onerror=alert\\(1\\)\\>"
+            "\\<img src=x onerror=alert(1)\\>"
         );
         assert_eq!(
             escape("**bold** _x_ `code` @team #1 ~~s~~"),
