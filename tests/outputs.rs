@@ -123,7 +123,10 @@ fn hostile_names_stay_inert_in_markdown() {
         let unescaped = md.match_indices(raw).any(|(i, _)| !md[..i].ends_with('\\'));
         assert!(!unescaped, "{raw} reaches the markdown unescaped:\n{md}");
     }
-    assert!(md.contains("\\<img src=x onerror=alert(1)\\>\\|\\[fix\\](javascript"), "{md}");
+    assert!(
+        md.contains("\\<img src=x onerror=alert(1)\\>\\|\\[fix\\](javascript"),
+        "{md}"
+    );
     // Every table row keeps its five columns: no pipe from a name splits a cell.
     for row in md
         .lines()

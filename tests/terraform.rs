@@ -270,7 +270,10 @@ fn a_peered_bastion_serves_the_spoke_once_it_leaves_the_developer_sku() {
     const PLAN: &str = "terraform/hub-spoke-bastion-sku.json";
     let after = findings(PLAN, Side::After);
     let expected = [
-        ("RDS001", "azurerm_network_security_group.workloads/securityRules/Allow-RDP-Internet"),
+        (
+            "RDS001",
+            "azurerm_network_security_group.workloads/securityRules/Allow-RDP-Internet",
+        ),
         ("RDS003", "azurerm_windows_virtual_machine.rdsh01"),
         ("RDS006", "azurerm_lb.rds/inboundNatPools/rdp-pool"),
         ("RDS006", "azurerm_lb.rds/inboundNatRules/rdp-rdsh01"),

@@ -14,7 +14,12 @@ pub fn escape(text: &str) -> String {
     let text = inert(text);
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if c.is_ascii_punctuation() && !matches!(c, '/' | '-' | '.' | ',' | '\'' | '"' | ';' | '=' | '%' | '?' | '$' | '(' | ')') {
+        if c.is_ascii_punctuation()
+            && !matches!(
+                c,
+                '/' | '-' | '.' | ',' | '\'' | '"' | ';' | '=' | '%' | '?' | '$' | '(' | ')'
+            )
+        {
             out.push('\\');
         }
         out.push(c);

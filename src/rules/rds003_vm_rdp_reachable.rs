@@ -47,10 +47,13 @@ struct Entry {
 /// Why something could not be decided, and the unresolved value to point at (if that is the reason).
 type Unknown = (String, Option<Origin>);
 
+/// A line of evidence and the input it points at.
+type Pointed = (String, Option<Origin>);
+
 fn check_vm(env: &Environment, vm: &Vm) -> Outcomes {
     let mut out = Outcomes::default();
     let subject = || Subject::resource(&vm.meta.id);
-    let mut open_paths: Vec<(Entry, String, Vec<(String, Option<Origin>)>)> = Vec::new();
+    let mut open_paths: Vec<(Entry, String, Vec<Pointed>)> = Vec::new();
     let mut unknown: Vec<Unknown> = Vec::new();
     for missing in missing_nics(env, vm) {
         unknown.push((format!("NIC {missing} is not in the inventory"), None));
@@ -362,7 +365,7 @@ fn describe_open(v: &PathVerdict, transports: &[Transport]) -> String {
 /// Which rule of each NSG let the traffic in (or that there is no NSG).
 /// One line per NSG on the path, pointing at the first rule named (the NSG itself for a default rule
 /// rdsaudit added).
-fn describe_rules(nsgs: &PathNsgs<'_>, v: &PathVerdict) -> Vec<(String, Option<Origin>)> {
+fn describe_rules(nsgs: &PathNsgs<'_>, v: &PathVerdict) -> Vec<Pointed> {
     let mut out = Vec::new();
     for (what, nsg, verdict) in [("subnet", nsgs.subnet, &v.subnet), ("NIC", nsgs.nic, &v.nic)] {
         match (nsg, verdict) {
