@@ -44,11 +44,11 @@ struct Entry {
     port_unknown: Option<UnknownValue>,
 }
 
-/// Why something could not be decided, and the unresolved value to point at (if that is the reason).
-type Unknown = (String, Option<Origin>);
-
-/// A line of evidence and the input it points at.
+/// A text and the input it points at, if any.
 type Pointed = (String, Option<Origin>);
+
+/// Why something could not be decided, and the unresolved value to point at (if that is the reason).
+type Unknown = Pointed;
 
 fn check_vm(env: &Environment, vm: &Vm) -> Outcomes {
     let mut out = Outcomes::default();
