@@ -198,7 +198,7 @@ mod tests {
         progress.finish();
         assert_eq!(
             term.contents().trim(),
-            "  live scan: subscriptions 3 · scopes 2/2 · pages 2 · resources 1,234"
+            "live scan: subscriptions 3 · scopes 2/2 · pages 2 · resources 1,234"
         );
         assert_eq!(
             progress.counts(),
