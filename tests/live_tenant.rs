@@ -114,7 +114,11 @@ fn the_list_waits_for_retry_after_and_its_next_link_stays_on_the_endpoint() {
     });
     let r = run(live(&server).args(["--all-subscriptions"]));
     assert_eq!(r.code, 3, "{}", r.stderr);
-    assert!(r.stderr.contains("the nextLink is not on this endpoint"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the nextLink is not on this endpoint"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(server.seen().len(), 1);
 }
 
@@ -157,7 +161,12 @@ fn no_readable_subscription_is_exit_3_not_a_pass() {
     let r = run(live(&server).args(["--all-subscriptions"]));
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("none of the 1 subscriptions"), "{}", r.stderr);
-    assert!(r.stderr.contains(&format!("warning: subscription /subscriptions/{SUB_OFF}")), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("warning: subscription /subscriptions/{SUB_OFF}")),
+        "{}",
+        r.stderr
+    );
     // Explicit subscriptions and --all-subscriptions do not go together.
     let r = run(live(&server).args(["--all-subscriptions", "--subscription", SUB_A]));
     assert_eq!(r.code, 2, "{}", r.stderr);
@@ -186,7 +195,10 @@ fn a_failed_batch_leaves_each_of_its_subscriptions_not_evaluated() {
     ]));
     assert_eq!(r.code, 3, "{}", r.stderr);
     let posts: Vec<Vec<String>> = server.seen().iter().skip(1).map(Seen::scopes).collect();
-    assert_eq!(posts, [vec![SUB_C, SUB_B], vec![SUB_C, SUB_B], vec![SUB_A], vec![SUB_A]]);
+    assert_eq!(
+        posts,
+        [vec![SUB_C, SUB_B], vec![SUB_C, SUB_B], vec![SUB_A], vec![SUB_A]]
+    );
     let report = json(&r);
     let missing = outcomes(&report, "not_evaluated", "reason");
     for lost in [SUB_C, SUB_B] {
@@ -199,10 +211,14 @@ fn a_failed_batch_leaves_each_of_its_subscriptions_not_evaluated() {
         );
     }
     assert!(
-        !missing.iter().any(|n| n.contains(SUB_A) && n.contains("live collection failed")),
+        !missing
+            .iter()
+            .any(|n| n.contains(SUB_A) && n.contains("live collection failed")),
         "{missing:?}"
     );
-    assert!(outcomes(&report, "findings", "message").iter().any(|f| f.contains(SUB_A)));
+    assert!(outcomes(&report, "findings", "message")
+        .iter()
+        .any(|f| f.contains(SUB_A)));
     assert!(
         r.stderr.contains(&format!(
             "(not evaluated: /subscriptions/{SUB_C}, /subscriptions/{SUB_B})"
@@ -236,11 +252,13 @@ fn progress_counts_what_a_live_scan_read() {
     let term = indicatif::InMemoryTerm::new(3, 200);
     let progress = Progress::to_term(term.clone());
     let collected = collect(&flags.live, &progress).unwrap();
-    assert!(term.contents().contains("subscriptions 3 · scopes 1/1 · pages 2 · resources "));
+    assert!(term
+        .contents()
+        .contains("subscriptions 3 · scopes 1/1 · pages 2 · resources "));
     progress.finish();
     let resources = rows(SUB_A).len() + rows(SUB_B).len();
     assert_eq!(
-        term.contents().trim(),
+        term.contents().trim_end(),
         format!("live scan: subscriptions 3 · scopes 1/1 · pages 2 · resources {resources}")
     );
     assert_eq!((collected.files.len(), collected.warnings.len()), (2, 1));

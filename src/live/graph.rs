@@ -37,7 +37,11 @@ pub enum Scope {
     Subscription(String),
     ManagementGroup(String),
     /// Batch `batch` of `of` from `--all-subscriptions`: several subscriptions in one query.
-    Subscriptions { batch: usize, of: usize, ids: Vec<String> },
+    Subscriptions {
+        batch: usize,
+        of: usize,
+        ids: Vec<String>,
+    },
 }
 
 /// The subscriptions of `--all-subscriptions` (sorted) in batches of `size` (at most [`MAX_BATCH`]).
@@ -62,7 +66,8 @@ impl Scope {
             Scope::Subscription(id) => format!("/subscriptions/{id}"),
             Scope::ManagementGroup(id) => format!("/providers/Microsoft.Management/managementGroups/{id}"),
             Scope::Subscriptions { batch, of, ids } => {
-                format!("/subscriptions (batch {batch} of {of}, {} subscriptions)", ids.len())
+                let s = if ids.len() == 1 { "" } else { "s" };
+                format!("/subscriptions (batch {batch} of {of}, {} subscription{s})", ids.len())
             }
         }
     }
@@ -196,15 +201,23 @@ mod tests {
 
     #[test]
     fn subscriptions_go_in_batches_and_fail_one_by_one() {
-        let ids: Vec<String> = (0..2_501).map(|i| format!("{i:08x}-0000-4000-8000-000000000000")).collect();
+        let ids: Vec<String> = (0..2_501)
+            .map(|i| format!("{i:08x}-0000-4000-8000-000000000000"))
+            .collect();
         let scopes = batches(&ids, 5_000);
         assert_eq!(scopes.len(), 3, "at most 1,000 a request");
         let Scope::Subscriptions { batch, of, ids: last } = &scopes[2] else {
             panic!("{:?}", scopes[2])
         };
         assert_eq!((*batch, *of, last.len()), (3, 3, 501));
-        assert_eq!(scopes[0].request(None)["subscriptions"].as_array().unwrap().len(), 1_000);
-        assert_eq!(scopes[2].members()[0], "/subscriptions/000007d0-0000-4000-8000-000000000000");
+        assert_eq!(
+            scopes[0].request(None)["subscriptions"].as_array().unwrap().len(),
+            1_000
+        );
+        assert_eq!(
+            scopes[2].members()[0],
+            "/subscriptions/000007d0-0000-4000-8000-000000000000"
+        );
         assert_eq!(scopes[2].path(), "/subscriptions (batch 3 of 3, 501 subscriptions)");
         assert_eq!(scopes[1].file_stem(), "resource-graph-subscriptions-batch-0002");
         assert_eq!(batches(&ids[..3], 2).len(), 2);

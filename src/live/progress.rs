@@ -56,7 +56,10 @@ impl Progress {
 
     fn with(bar: Option<ProgressBar>) -> Self {
         if let Some(bar) = &bar {
-            bar.set_style(ProgressStyle::with_template("{spinner} {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {wide_msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
         }
         let progress = Self {
             bar,
@@ -119,6 +122,9 @@ impl Progress {
         if c.scopes_total == 0 && c.subscriptions == 0 {
             bar.finish_and_clear();
         } else {
+            if let Ok(style) = ProgressStyle::with_template("{wide_msg}") {
+                bar.set_style(style);
+            }
             bar.finish_with_message(format!("live scan: {}", self.line()));
         }
     }
@@ -197,7 +203,7 @@ mod tests {
         progress.scope_done();
         progress.finish();
         assert_eq!(
-            term.contents().trim(),
+            term.contents().trim_end(),
             "live scan: subscriptions 3 · scopes 2/2 · pages 2 · resources 1,234"
         );
         assert_eq!(

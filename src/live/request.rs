@@ -68,7 +68,9 @@ impl Client<'_> {
                 Some(Value::String(link)) if link.is_empty() => return Ok(pages),
                 Some(Value::String(link)) if *link == next => return fail("the same nextLink came back twice".into()),
                 Some(Value::String(_)) if pages >= max_pages => return fail(format!("more than {max_pages} pages")),
-                Some(Value::String(link)) if origin(link).is_some() && origin(link) == origin(url) => next.clone_from(link),
+                Some(Value::String(link)) if origin(link).is_some() && origin(link) == origin(url) => {
+                    next.clone_from(link)
+                }
                 Some(Value::String(_)) => return fail("the nextLink is not on this endpoint; not followed".into()),
                 Some(_) => return fail("the nextLink is not a string".into()),
             }

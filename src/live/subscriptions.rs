@@ -68,7 +68,11 @@ fn sort(entries: &[Value]) -> Listed {
         } else if READ_STATES.contains(&state.as_str()) {
             read.push(raw.to_ascii_lowercase());
         } else {
-            let state = if state.is_empty() { "unknown".into() } else { shown(&state) };
+            let state = if state.is_empty() {
+                "unknown".into()
+            } else {
+                shown(&state)
+            };
             let why = format!(
                 "subscription /subscriptions/{} (\"{name}\") is not read: its state is {state} (--all-subscriptions reads Enabled, PastDue and Warned ones)",
                 raw.to_ascii_lowercase()

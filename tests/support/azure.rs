@@ -42,7 +42,11 @@ impl Seen {
     /// Every subscription the query names.
     pub fn scopes(&self) -> Vec<String> {
         let list = self.body.get("subscriptions").and_then(Value::as_array);
-        list.into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect()
+        list.into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()
     }
 
     /// `GET /subscriptions` (any page).
