@@ -3,8 +3,6 @@
 //! `ResourcesNextPageQuery.json`: `totalRecords`, `count`, `resultTruncated`, `facets`, `$skipToken`, `data`)
 //! and ARM error bodies (`{"error": {"code", "message"}}`), as each test scripts it; Resource Manager's
 //! subscription list in the shape of `GetSubscriptions.json` (2022-12-01: `value`, `nextLink`).
-// Shared by tests/live.rs and tests/live_tenant.rs, which each use a part.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -1,7 +1,5 @@
 //! Running `rdsaudit scan` live against the test server (`azure.rs`) with a canary token that no output may
 //! hold, and reading what it printed.
-// Shared by tests/live.rs and tests/live_tenant.rs, which each use a part.
-#![allow(dead_code)]
 
 use std::path::Path;
 
