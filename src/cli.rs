@@ -51,7 +51,7 @@ pub struct ScanArgs {
     #[cfg_attr(not(feature = "live"), arg(required_unless_present = "plan", value_name = "PATH"))]
     #[cfg_attr(
         feature = "live",
-        arg(required_unless_present_any = ["plan", "subscription", "management_group"], value_name = "PATH")
+        arg(required_unless_present_any = ["plan", "subscription", "management_group", "all_subscriptions"], value_name = "PATH")
     )]
     pub paths: Vec<PathBuf>,
     /// A Terraform plan (`terraform show -json`) or ARM what-if to judge: one more input, like a PATH.
@@ -101,6 +101,10 @@ pub struct ScanArgs {
     /// `az deployment group create --parameters`). `x.parameters.json` beside `x.json` applies by itself.
     #[arg(long, value_name = "FILE", action = clap::ArgAction::Append)]
     pub parameters: Vec<PathBuf>,
+    /// No progress display on stderr (a live scan shows one only when stderr is a terminal); warnings,
+    /// errors and the verdict are still printed.
+    #[arg(short, long)]
+    pub quiet: bool,
     #[cfg(feature = "live")]
     #[command(flatten)]
     pub live: Box<crate::live::LiveArgs>,
@@ -319,13 +323,19 @@ fn live_inputs(args: &ScanArgs) -> Result<Option<crate::live::Collected>, Error>
     if !args.live.is_live() {
         return Ok(None);
     }
-    let collected = crate::live::collect(&args.live)?;
+    let progress = crate::live::Progress::new(!args.quiet && std::io::stderr().is_terminal());
+    let collected = crate::live::collect(&args.live, &progress);
+    progress.finish();
+    let collected = collected?;
+    let failures = crate::live::failure_lines(&collected.failures);
     if collected.files.is_empty() && args.inputs().is_empty() {
-        let causes: Vec<&str> = collected.failures.iter().map(|f| f.cause.as_str()).collect();
-        return Err(Error::Collection(causes.join("; ")));
+        for w in &collected.warnings {
+            eprintln!("warning: {}", inert(w));
+        }
+        return Err(Error::Collection(failures.join("; ")));
     }
-    for f in &collected.failures {
-        eprintln!("error: live collection: {}", inert(&f.cause));
+    for f in &failures {
+        eprintln!("error: live collection: {}", inert(f));
     }
     Ok(Some(collected))
 }

@@ -19,6 +19,10 @@ pub struct LiveArgs {
     /// Read this management group (and every subscription under it) live (repeatable).
     #[arg(long, value_name = "ID", action = clap::ArgAction::Append, group = "live-scope")]
     pub management_group: Vec<String>,
+    /// Read every subscription the identity can see (Enabled, PastDue, Warned; the others are named in a
+    /// warning), up to 1,000 in one Resource Graph query.
+    #[arg(long, group = "live-scope", conflicts_with = "subscription")]
+    pub all_subscriptions: bool,
     /// Where the token comes from; auto takes the first of token, env, workload-identity, cli,
     /// managed-identity that works.
     #[arg(long, requires = "live-scope", value_enum, default_value_t, value_name = "SOURCE")]
@@ -42,12 +46,25 @@ pub struct LiveArgs {
     /// The first backoff after a 5xx, doubled each retry (tests shorten it).
     #[arg(long, requires = "live-scope", value_name = "SECONDS", default_value = "1", value_parser = parse_seconds, hide = true)]
     pub retry_backoff: Duration,
+    /// Subscriptions per Resource Graph query with --all-subscriptions (tests shorten it).
+    #[arg(long, requires = "live-scope", value_name = "N", default_value_t = super::graph::MAX_BATCH,
+          value_parser = parse_batch, hide = true)]
+    pub batch_size: usize,
 }
 
 impl LiveArgs {
     pub fn is_live(&self) -> bool {
-        !self.subscription.is_empty() || !self.management_group.is_empty()
+        !self.subscription.is_empty() || !self.management_group.is_empty() || self.all_subscriptions
     }
+}
+
+fn parse_batch(s: &str) -> Result<usize, String> {
+    let max = super::graph::MAX_BATCH;
+    s.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| format!("'{s}' is not a number from 1 to {max} (Resource Graph's limit per request)"))
 }
 
 fn parse_seconds(s: &str) -> Result<Duration, String> {

@@ -1,17 +1,23 @@
 //! Azure Resource Graph: one query per scope for every resource type the rules read, paged with
 //! `$skipToken` (1,000 rows a page), each page written as the `az graph query -o json` result file
-//! (`{"count", "data", "skip_token", "total_records"}`) that the offline scan reads.
+//! (`{"count", "data", "skip_token", "total_records"}`) that the offline scan reads. The subscriptions of
+//! `--all-subscriptions` go in batches of at most [`MAX_BATCH`] per query: "Batch requests for the query with
+//! a subset of subscriptions to stay under the 1,000 subscription limit" (Microsoft Learn, "Troubleshoot
+//! errors using Azure Resource Graph", Too many subscriptions).
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
+use super::progress::Progress;
 use super::request::{Client, Failed};
 
 const API_VERSION: &str = "2022-10-01";
 const PAGE: u32 = 1000;
 /// A runaway pager (a token that never ends) stops here: 10 million resources.
 const MAX_PAGES: usize = 10_000;
+/// The most subscriptions one Resource Graph request may name.
+pub const MAX_BATCH: usize = 1_000;
 
 /// The top-level types `ingest/azure/resources.rs` reads (child resources come inside their parents).
 pub const TYPES: [&str; 8] = [
@@ -30,6 +36,27 @@ pub const TYPES: [&str; 8] = [
 pub enum Scope {
     Subscription(String),
     ManagementGroup(String),
+    /// Batch `batch` of `of` from `--all-subscriptions`: several subscriptions in one query.
+    Subscriptions {
+        batch: usize,
+        of: usize,
+        ids: Vec<String>,
+    },
+}
+
+/// The subscriptions of `--all-subscriptions` (sorted) in batches of `size` (at most [`MAX_BATCH`]).
+pub fn batches(ids: &[String], size: usize) -> Vec<Scope> {
+    let chunks: Vec<&[String]> = ids.chunks(size.clamp(1, MAX_BATCH)).collect();
+    let of = chunks.len();
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, ids)| Scope::Subscriptions {
+            batch: i + 1,
+            of,
+            ids: ids.to_vec(),
+        })
+        .collect()
 }
 
 impl Scope {
@@ -38,6 +65,18 @@ impl Scope {
         match self {
             Scope::Subscription(id) => format!("/subscriptions/{id}"),
             Scope::ManagementGroup(id) => format!("/providers/Microsoft.Management/managementGroups/{id}"),
+            Scope::Subscriptions { batch, of, ids } => {
+                let s = if ids.len() == 1 { "" } else { "s" };
+                format!("/subscriptions (batch {batch} of {of}, {} subscription{s})", ids.len())
+            }
+        }
+    }
+
+    /// The scopes a failure of this one leaves not evaluated: each subscription of a batch by itself.
+    pub fn members(&self) -> Vec<String> {
+        match self {
+            Scope::Subscriptions { ids, .. } => ids.iter().map(|id| format!("/subscriptions/{id}")).collect(),
+            _ => vec![self.path()],
         }
     }
 
@@ -46,6 +85,7 @@ impl Scope {
         let (kind, id) = match self {
             Scope::Subscription(id) => ("subscription", id),
             Scope::ManagementGroup(id) => ("management-group", id),
+            Scope::Subscriptions { batch, .. } => return format!("resource-graph-subscriptions-batch-{batch:04}"),
         };
         let id: String = id
             .chars()
@@ -69,6 +109,7 @@ impl Scope {
         match self {
             Scope::Subscription(id) => body["subscriptions"] = json!([id]),
             Scope::ManagementGroup(id) => body["managementGroups"] = json!([id]),
+            Scope::Subscriptions { ids, .. } => body["subscriptions"] = json!(ids),
         }
         body
     }
@@ -87,6 +128,7 @@ pub fn read_scope(
     endpoint: &str,
     scope: &Scope,
     dir: &Path,
+    progress: &Progress,
 ) -> Result<Vec<PathBuf>, (Vec<PathBuf>, Failed)> {
     let url = format!("{endpoint}/providers/Microsoft.ResourceGraph/resources?api-version={API_VERSION}");
     let name = scope.path();
@@ -101,6 +143,7 @@ pub fn read_scope(
         let Some(data) = page.get("data").and_then(Value::as_array) else {
             return fail(files, "the Resource Graph answer has no `data` array".into());
         };
+        progress.page(data.len());
         let next = page.get("$skipToken").and_then(Value::as_str).map(str::to_string);
         let path = dir.join(format!("{}-{:04}.json", scope.file_stem(), files.len() + 1));
         let file = json!({
@@ -154,5 +197,30 @@ mod tests {
             Scope::ManagementGroup("mg/../x".into()).file_stem(),
             "resource-graph-management-group-mg_.._x"
         );
+    }
+
+    #[test]
+    fn subscriptions_go_in_batches_and_fail_one_by_one() {
+        let ids: Vec<String> = (0..2_501)
+            .map(|i| format!("{i:08x}-0000-4000-8000-000000000000"))
+            .collect();
+        let scopes = batches(&ids, 5_000);
+        assert_eq!(scopes.len(), 3, "at most 1,000 a request");
+        let Scope::Subscriptions { batch, of, ids: last } = &scopes[2] else {
+            panic!("{:?}", scopes[2])
+        };
+        assert_eq!((*batch, *of, last.len()), (3, 3, 501));
+        assert_eq!(
+            scopes[0].request(None)["subscriptions"].as_array().unwrap().len(),
+            1_000
+        );
+        assert_eq!(
+            scopes[2].members()[0],
+            "/subscriptions/000007d0-0000-4000-8000-000000000000"
+        );
+        assert_eq!(scopes[2].path(), "/subscriptions (batch 3 of 3, 501 subscriptions)");
+        assert_eq!(scopes[1].file_stem(), "resource-graph-subscriptions-batch-0002");
+        assert_eq!(batches(&ids[..3], 2).len(), 2);
+        assert!(batches(&[], 1_000).is_empty());
     }
 }

@@ -7,8 +7,10 @@ pub mod auth;
 pub mod cloud;
 mod graph;
 mod partial;
+pub mod progress;
 mod redact;
 mod request;
+mod subscriptions;
 mod transport;
 
 use std::collections::HashMap;
@@ -19,7 +21,8 @@ use crate::error::Error;
 use crate::model::Environment;
 pub use args::LiveArgs;
 pub use graph::{query, Scope, TYPES};
-pub use partial::mark_not_evaluated;
+pub use partial::{failure_lines, mark_not_evaluated};
+pub use progress::Progress;
 use redact::Redactor;
 use request::{Client, Retry};
 
@@ -40,25 +43,18 @@ pub struct Collected {
     /// The scope each file was read from (`azure:/subscriptions/<id>`), shown for it without `--export`.
     labels: Vec<String>,
     pub failures: Vec<Failure>,
+    /// Subscriptions of `--all-subscriptions` not read for their state: warnings of the report.
+    pub warnings: Vec<String>,
     /// The folder the files are in when there is no `--export`; removed when this is dropped.
     temp: Option<tempfile::TempDir>,
 }
 
 /// Read every scope of `args`. Usage errors (a bad endpoint, a non-empty `--export`) are `Error::Usage`;
 /// no credential at all is `Error::Collection` (exit 3); a scope that fails is a `Failure` beside the rest.
-pub fn collect(args: &LiveArgs) -> Result<Collected, Error> {
+/// `progress` counts the subscriptions listed, the scopes, pages and resources read.
+pub fn collect(args: &LiveArgs, progress: &Progress) -> Result<Collected, Error> {
     let endpoint = cloud::endpoint(args.cloud, args.endpoint.as_deref()).map_err(Error::Usage)?;
     let (dir, temp) = folder(args.export.as_deref())?;
-    let scopes: Vec<Scope> = args
-        .subscription
-        .iter()
-        .map(|s| Scope::Subscription(s.trim().to_string()))
-        .chain(
-            args.management_group
-                .iter()
-                .map(|m| Scope::ManagementGroup(m.trim().to_string())),
-        )
-        .collect();
     // A proxy from the environment is for the outside world, never for a loopback test endpoint.
     let loopback = endpoint.starts_with("http://");
     let agent = transport::agent(args.request_timeout, !loopback);
@@ -83,25 +79,59 @@ pub fn collect(args: &LiveArgs) -> Result<Collected, Error> {
         },
         redactor: &redactor,
     };
+    let mut failures = Vec::new();
+    let mut warnings = Vec::new();
+    // Explicit subscriptions stay one query each, so that a failure names the exact subscription.
+    let mut scopes: Vec<Scope> = args
+        .subscription
+        .iter()
+        .map(|s| Scope::Subscription(s.trim().to_string()))
+        .collect();
+    if args.all_subscriptions {
+        let failed = |cause| Failure {
+            scope: subscriptions::LIST_SUBJECT.into(),
+            cause,
+        };
+        match subscriptions::list(&client, &endpoint, |n| progress.subscriptions_listed(n)) {
+            Ok(listed) => {
+                if listed.read.is_empty() {
+                    failures.push(failed(subscriptions::nothing_to_read(&listed)));
+                }
+                scopes.extend(graph::batches(&listed.read, args.batch_size));
+                warnings = listed.warnings;
+            }
+            Err(f) => failures.push(failed(f.0)),
+        }
+    }
+    scopes.extend(
+        args.management_group
+            .iter()
+            .map(|m| Scope::ManagementGroup(m.trim().to_string())),
+    );
+    progress.scopes(scopes.len());
     let mut files = Vec::new();
     let mut labels = Vec::new();
-    let mut failures = Vec::new();
     for scope in &scopes {
-        let (read, failed) = match graph::read_scope(&client, &endpoint, scope, &dir) {
+        progress.scope_started(&scope.path());
+        let (read, failed) = match graph::read_scope(&client, &endpoint, scope, &dir, progress) {
             Ok(read) => (read, None),
             Err((read, failed)) => (read, Some(failed)),
         };
+        progress.scope_done();
         labels.extend(read.iter().map(|_| format!("azure:{}", scope.path())));
         files.extend(read);
-        failures.extend(failed.map(|f| Failure {
-            scope: scope.path(),
-            cause: f.0,
-        }));
+        if let Some(failed) = failed {
+            failures.extend(scope.members().into_iter().map(|scope| Failure {
+                scope,
+                cause: failed.0.clone(),
+            }));
+        }
     }
     Ok(Collected {
         files,
         labels,
         failures,
+        warnings,
         temp,
     })
 }
@@ -122,6 +152,7 @@ impl Collected {
             }
         }
         mark_not_evaluated(&self.failures, eval);
+        env.warnings.extend(self.warnings.iter().cloned());
         !self.failures.is_empty()
     }
 }

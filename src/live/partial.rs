@@ -7,6 +7,33 @@ use crate::model::InputKind;
 
 use super::Failure;
 
+/// The most scopes one stderr line names; the report lists every one.
+const NAMED: usize = 20;
+
+/// One line per cause: a failed batch is one cause for many subscriptions, each named (up to [`NAMED`]).
+pub fn failure_lines(failures: &[Failure]) -> Vec<String> {
+    let mut lines: Vec<(&str, Vec<&str>)> = Vec::new();
+    for f in failures {
+        match lines.iter_mut().find(|(cause, _)| *cause == f.cause) {
+            Some((_, scopes)) => scopes.push(&f.scope),
+            None => lines.push((&f.cause, vec![&f.scope])),
+        }
+    }
+    lines
+        .into_iter()
+        .map(|(cause, scopes)| match scopes[..] {
+            [one] if cause.starts_with(one) => cause.to_string(),
+            _ => {
+                let mut named = scopes.iter().take(NAMED).copied().collect::<Vec<_>>().join(", ");
+                if scopes.len() > NAMED {
+                    named.push_str(&format!(" and {} more", scopes.len() - NAMED));
+                }
+                format!("{cause} (not evaluated: {named})")
+            }
+        })
+        .collect()
+}
+
 pub fn mark_not_evaluated(failures: &[Failure], eval: &mut Evaluation) {
     for failure in failures {
         for rule in eval
@@ -24,4 +51,32 @@ pub fn mark_not_evaluated(failures: &[Failure], eval: &mut Evaluation) {
     }
     eval.not_evaluated
         .sort_by(|a, b| (a.rule.id, a.subject.key(), &a.reason).cmp(&(b.rule.id, b.subject.key(), &b.reason)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_batch_is_one_line_naming_its_subscriptions() {
+        let f = |scope: &str, cause: &str| Failure {
+            scope: scope.into(),
+            cause: cause.into(),
+        };
+        let batch = "/subscriptions (batch 1 of 1, 2 subscriptions): HTTP 500";
+        let lines = failure_lines(&[
+            f("/subscriptions/a", "/subscriptions/a: HTTP 403"),
+            f("/subscriptions/b", batch),
+            f("/subscriptions/c", batch),
+        ]);
+        assert_eq!(
+            lines,
+            [
+                "/subscriptions/a: HTTP 403".to_string(),
+                format!("{batch} (not evaluated: /subscriptions/b, /subscriptions/c)")
+            ]
+        );
+        let many: Vec<Failure> = (0..25).map(|i| f(&format!("/subscriptions/{i}"), batch)).collect();
+        assert!(failure_lines(&many)[0].ends_with("/subscriptions/19 and 5 more)"));
+    }
 }

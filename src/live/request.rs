@@ -44,14 +44,49 @@ pub struct Client<'a> {
 impl Client<'_> {
     /// POST `body` as JSON and parse the JSON answer. `scope` names what the request is for, in messages.
     pub fn post(&self, url: &str, body: &Value, scope: &str) -> Result<Value, Failed> {
-        let headers = [
-            ("authorization".to_string(), self.bearer.clone()),
-            ("content-type".to_string(), "application/json".to_string()),
-        ];
-        let body = body.to_string();
+        self.call("POST", url, Some(body), scope)
+    }
+
+    /// GET `url` and every `nextLink` after it (ARM's list paging), giving each page to `each`; at most
+    /// `max_pages`. A `nextLink` is followed only on the origin of `url`: the token goes nowhere else.
+    pub fn get_paged(
+        &self,
+        url: &str,
+        scope: &str,
+        max_pages: usize,
+        mut each: impl FnMut(&Value) -> Result<(), Failed>,
+    ) -> Result<usize, Failed> {
+        let mut next = url.to_string();
+        let mut pages = 0;
+        loop {
+            let page = self.call("GET", &next, None, scope)?;
+            each(&page)?;
+            pages += 1;
+            let fail = |m: String| Err(self.failed(format!("{scope}: {m}")));
+            match page.get("nextLink") {
+                None | Some(Value::Null) => return Ok(pages),
+                Some(Value::String(link)) if link.is_empty() => return Ok(pages),
+                Some(Value::String(link)) if *link == next => return fail("the same nextLink came back twice".into()),
+                Some(Value::String(_)) if pages >= max_pages => return fail(format!("more than {max_pages} pages")),
+                Some(Value::String(link)) if origin(link).is_some() && origin(link) == origin(url) => {
+                    next.clone_from(link)
+                }
+                Some(Value::String(_)) => return fail("the nextLink is not on this endpoint; not followed".into()),
+                Some(_) => return fail("the nextLink is not a string".into()),
+            }
+        }
+    }
+
+    /// One request with the retry etiquette; the JSON answer parsed.
+    fn call(&self, method: &str, url: &str, body: Option<&Value>, scope: &str) -> Result<Value, Failed> {
+        let mut headers = vec![("authorization".to_string(), self.bearer.clone())];
+        if body.is_some() {
+            headers.push(("content-type".to_string(), "application/json".to_string()));
+        }
+        let body = body.map(Value::to_string);
         let mut attempt = 0;
         loop {
-            let outcome = send(&self.agent, "POST", url, &headers, Some(body.as_bytes()));
+            let outcome = send(&self.agent, method, url, &headers, body.as_deref().map(str::as_bytes));
             let wait = match &outcome {
                 Ok(r) if (200..300).contains(&r.status) => {
                     pace(r, self.retry.max_wait);
@@ -86,6 +121,13 @@ impl Client<'_> {
     fn failed(&self, message: String) -> Failed {
         Failed(self.redactor.clean(&message))
     }
+}
+
+/// `scheme://host:port` of a URL, lower-cased (a `nextLink` must stay on it).
+fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    Some(format!("{scheme}://{host}").to_ascii_lowercase())
 }
 
 /// After a success, an exhausted Resource Graph quota (`x-ms-user-quota-remaining: 0`) waits for its reset.
@@ -170,6 +212,16 @@ mod tests {
             throttled_wait(&reply(429, &[("retry-after", "Wed, 21 Oct 2015")], "")),
             None
         );
+    }
+
+    #[test]
+    fn a_next_link_must_keep_the_origin() {
+        let base = origin("https://management.azure.com/subscriptions?api-version=2022-12-01");
+        assert_eq!(base.as_deref(), Some("https://management.azure.com"));
+        assert_eq!(origin("HTTPS://Management.Azure.com?x=1"), base);
+        assert_ne!(origin("https://management.azure.com.evil.example/subscriptions"), base);
+        assert_ne!(origin("http://management.azure.com/subscriptions"), base);
+        assert_eq!(origin("nextlink"), None);
     }
 
     #[test]

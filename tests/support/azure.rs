@@ -1,7 +1,8 @@
 //! A real HTTP server on 127.0.0.1 for the live-scan tests: it answers Resource Graph queries with the
 //! shapes of the Azure REST API specification's examples (`ResourcesFirstPageQuery.json`,
 //! `ResourcesNextPageQuery.json`: `totalRecords`, `count`, `resultTruncated`, `facets`, `$skipToken`, `data`)
-//! and ARM error bodies (`{"error": {"code", "message"}}`), as each test scripts it.
+//! and ARM error bodies (`{"error": {"code", "message"}}`), as each test scripts it; Resource Manager's
+//! subscription list in the shape of `GetSubscriptions.json` (2022-12-01: `value`, `nextLink`).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -34,6 +35,21 @@ impl Seen {
             .get("subscriptions")
             .or_else(|| self.body.get("managementGroups"));
         list.and_then(|l| l[0].as_str()).unwrap_or("").to_string()
+    }
+
+    /// Every subscription the query names.
+    pub fn scopes(&self) -> Vec<String> {
+        let list = self.body.get("subscriptions").and_then(Value::as_array);
+        list.into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// `GET /subscriptions` (any page).
+    pub fn is_subscription_list(&self) -> bool {
+        self.method == "GET" && self.path.starts_with("/subscriptions?api-version=2022-12-01")
     }
 
     pub fn skip_token(&self) -> Option<&str> {
@@ -186,7 +202,12 @@ pub fn page(data: &[Value], total: usize, skip_token: Option<&str>) -> Answer {
 
 /// The environment of `subscription` in two pages: the first ends with a `$skipToken`.
 pub fn two_pages(seen: &Seen, subscription: &str) -> Answer {
-    let all = rows(subscription);
+    two_pages_of(seen, &[subscription])
+}
+
+/// The environment of each of `subscriptions`, in two pages.
+pub fn two_pages_of(seen: &Seen, subscriptions: &[&str]) -> Answer {
+    let all: Vec<Value> = subscriptions.iter().flat_map(|s| rows(s)).collect();
     let half = all.len() / 2;
     match seen.skip_token() {
         None => page(
@@ -196,4 +217,35 @@ pub fn two_pages(seen: &Seen, subscription: &str) -> Answer {
         ),
         Some(_) => page(&all[half..], all.len(), None),
     }
+}
+
+/// A subscription as `GET /subscriptions` lists it (the specification's `GetSubscriptions.json` example).
+pub fn subscription(id: &str, name: &str, state: &str) -> Value {
+    json!({
+        "authorizationSource": "RoleBased",
+        "displayName": name,
+        "id": format!("/subscriptions/{id}"),
+        "managedByTenants": [{ "tenantId": "8f70baf1-1f6e-46a2-a1ff-238dac1ebfb7" }],
+        "state": state,
+        "subscriptionId": id,
+        "subscriptionPolicies": {
+            "locationPlacementId": "Internal_2014-09-01",
+            "quotaId": "Internal_2014-09-01",
+            "spendingLimit": "Off"
+        },
+        "tags": { "tagKey1": "tagValue1" },
+        "tenantId": "31c75423-32d6-4322-88b7-c478bdde4858"
+    })
+}
+
+/// One page of the subscription list; `next` is the `$skiptoken` of the page after it, linked on this server.
+pub fn subscription_page(seen: &Seen, value: &[Value], next: Option<&str>) -> Answer {
+    let mut body = json!({ "value": value });
+    if let Some(t) = next {
+        let host = seen.header("host").unwrap_or("127.0.0.1");
+        body["nextLink"] = json!(format!(
+            "http://{host}/subscriptions?api-version=2022-12-01&%24skiptoken={t}"
+        ));
+    }
+    Answer::json(200, &body)
 }

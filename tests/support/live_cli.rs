@@ -10,6 +10,7 @@ use super::azure::Server;
 
 pub const SUB_A: &str = "cfbbd179-59d2-4052-aa06-9270a38aa9d6";
 pub const SUB_B: &str = "6f1d0a3c-2b4e-4f5a-8c7d-9e0f1a2b3c4d";
+pub const SUB_C: &str = "0a1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3";
 /// The token the tests hand over; it must appear in no output.
 pub const CANARY: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.canary-7f3e2d1c";
 
