@@ -325,7 +325,14 @@ fn live_inputs(args: &ScanArgs) -> Result<Option<crate::live::Collected>, Error>
         return Err(Error::Collection(causes.join("; ")));
     }
     for f in &collected.failures {
-        eprintln!("error: live collection: {}", inert(&f.cause));
+        match f.concerns {
+            crate::live::Concerns::Resources => eprintln!("error: live collection: {}", inert(&f.cause)),
+            crate::live::Concerns::Host => eprintln!(
+                "warning: host evidence of {} not collected, its host rules are not evaluated: {}",
+                inert(&f.scope),
+                inert(&f.cause)
+            ),
+        }
     }
     Ok(Some(collected))
 }

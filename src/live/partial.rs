@@ -1,23 +1,31 @@
-//! A scope that could not be read is "not evaluated", never a pass: every selected rule that judges Azure
-//! resources is listed for it with the cause.
+//! What a live collection could not read is "not evaluated", never a pass. A scope that could not be read
+//! is listed for every selected rule that judges Azure resources; a VM whose host evidence could not be
+//! collected (Run Command) is listed for every selected rule that reads host evidence, with the VM's
+//! resource ID as the subject.
 
 use crate::engine::Evaluation;
 use crate::finding::{NotEvaluated, Subject};
 use crate::model::InputKind;
 
-use super::Failure;
+use super::{Concerns, Failure};
 
 pub fn mark_not_evaluated(failures: &[Failure], eval: &mut Evaluation) {
     for failure in failures {
-        for rule in eval
-            .rules
-            .iter()
-            .filter(|r| r.reads.iter().any(|k| *k != InputKind::Hosts))
-        {
+        let (judged, reason): (fn(&InputKind) -> bool, String) = match failure.concerns {
+            Concerns::Resources => (
+                |k| *k != InputKind::Hosts,
+                format!("live collection failed: {}", failure.cause),
+            ),
+            Concerns::Host => (
+                |k| *k == InputKind::Hosts,
+                format!("host evidence not collected: {}", failure.cause),
+            ),
+        };
+        for rule in eval.rules.iter().filter(|r| r.reads.iter().any(judged)) {
             eval.not_evaluated.push(NotEvaluated::new(
                 rule,
                 Subject::resource(failure.scope.clone()),
-                format!("live collection failed: {}", failure.cause),
+                reason.clone(),
                 None,
             ));
         }
