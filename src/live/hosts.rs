@@ -143,6 +143,8 @@ pub fn collect(client: &Client, plan: &Plan, vms: &[Vm], dir: &Path) -> Gathered
             }),
         }
     }
+    // In path order, as an offline scan of the folder walks them: the same report either way.
+    gathered.files.sort();
     gathered
 }
 

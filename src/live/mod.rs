@@ -57,7 +57,7 @@ pub struct Collected {
     pub failures: Vec<Failure>,
     /// The folder the files are in when there is no `--export`; removed when this is dropped.
     temp: Option<tempfile::TempDir>,
-    /// How many of `files` (the last ones) are host summaries collected through Run Command.
+    /// How many of `files` (the first ones) are host summaries collected through Run Command.
     host_files: usize,
 }
 
@@ -133,11 +133,12 @@ pub fn collect(args: &LiveArgs) -> Result<Collected, Error> {
             container: container.as_ref(),
         };
         let gathered = hosts::collect(&client, &plan, &hosts::windows_vms(&files), &dir);
+        // First, as an offline scan of the folder walks them (`hosts/` before `resource-graph-*`): the same
+        // report either way.
         host_files = gathered.files.len();
-        for (path, vm) in gathered.files {
-            files.push(path);
-            labels.push(format!("azure:{vm}"));
-        }
+        let (paths, vms): (Vec<PathBuf>, Vec<String>) = gathered.files.into_iter().unzip();
+        files.splice(0..0, paths);
+        labels.splice(0..0, vms.into_iter().map(|vm| format!("azure:{vm}")));
         failures.extend(gathered.failures);
     }
     Ok(Collected {
@@ -165,11 +166,10 @@ impl Collected {
                 }
             }
             // A host collected through Run Command is named by its VM, not by the temporary folder.
-            let first_host = self.files.len() - self.host_files;
             for host in env.hosts.values_mut() {
                 let source = host.origin.as_ref().and_then(|o| env.sources.get(o.source));
                 let Some(&i) = source.and_then(|s| index.get(s.path.as_path())) else { continue };
-                if i >= first_host {
+                if i < self.host_files {
                     let old = std::mem::replace(&mut host.folder, self.labels[i].clone());
                     for n in &mut eval.not_evaluated {
                         n.reason = n.reason.replace(&old, &host.folder);

@@ -91,7 +91,8 @@ impl Client<'_> {
 
     /// One request of any method with the same etiquette as [`Client::post`] (429, 5xx and transport failures
     /// retried), for Run Command: any other status comes back as it is, for the caller to judge. `bearer`
-    /// false sends no token (a blob SAS URL carries its own authorization); no wait goes past `deadline`.
+    /// false sends no token (a blob SAS URL carries its own authorization); no wait goes past `deadline`. The
+    /// body returned is redacted.
     pub fn send(&self, call: Call<'_>, scope: &str) -> Result<Reply, Failed> {
         let mut headers: Vec<(String, String)> = call.headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
         if call.bearer {
@@ -107,7 +108,15 @@ impl Client<'_> {
             let wait = match &outcome {
                 Ok(r) if r.status == 429 => throttled_wait(r).unwrap_or_else(|| self.backoff(attempt)),
                 Ok(r) if r.status >= 500 => retry_after(r).unwrap_or_else(|| self.backoff(attempt)),
-                Ok(_) => return outcome.map_err(|e| self.failed(e)),
+                Ok(_) => {
+                    // Redacted before anyone reads it, so that no cut of it can keep half a secret.
+                    return outcome
+                        .map(|mut r| {
+                            r.body = self.redactor.clean(&String::from_utf8_lossy(&r.body)).into_bytes();
+                            r
+                        })
+                        .map_err(|e| self.failed(e));
+                }
                 Err(_) => self.backoff(attempt),
             };
             let wait = wait.min(self.retry.max_wait);
