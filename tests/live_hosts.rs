@@ -76,7 +76,15 @@ fn rds013_hosts(report: &Value) -> Vec<String> {
 
 #[test]
 fn the_action_api_runs_the_collector_on_windows_vms_and_a_host_rule_fires() {
-    let server = action_api(summary_of);
+    // vm-mini's NPS extension DLLs could not be read: its RDS014 says so, naming the VM, not a temporary folder.
+    let server = action_api(|vm| match vm {
+        "vm-mini" => {
+            let mut s = host_summary("VM-MINI");
+            s["mfa"]["authsrv_read"] = json!("error");
+            s.to_string()
+        }
+        _ => summary_of(vm),
+    });
     let r = run(live(&server).args(["--subscription", SUB_A, "--collect-host-evidence", "--format", "json"]));
     assert_eq!(r.code, 1, "the sample fails the gate: {}", r.stderr);
     let report = json(&r);
@@ -113,6 +121,12 @@ fn the_action_api_runs_the_collector_on_windows_vms_and_a_host_rule_fires() {
     );
     let missing = outcomes(&report, "not_evaluated", "reason");
     assert!(!missing.iter().any(|n| n.contains("host evidence")), "{missing:?}");
+    let vm_mini = vm_row(SUB_A, "vm-mini", true)["id"].as_str().unwrap().to_string();
+    assert!(
+        missing.iter().any(|n| n.starts_with("\"RDS014\" \"VM-MINI\"") && n.contains(&format!("not collected in azure:{vm_mini}"))),
+        "{missing:?}"
+    );
+    assert!(!report.to_string().contains("rdsaudit-live-"), "no temporary path in the report");
     let inputs = report["inputs"].to_string();
     assert!(inputs.contains(&format!("azure:{}", npsvm01_id())), "{inputs}");
     assert!(!inputs.contains("rdsaudit-live-"), "no temporary path: {inputs}");
