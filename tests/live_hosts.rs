@@ -11,6 +11,8 @@ mod azure;
 #[path = "support/live_cli.rs"]
 mod live_cli;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use azure::{host_summary, operation_status, page, rows, run_command_accepted, vm_of, vm_row, Answer, Seen, Server};
@@ -159,7 +161,7 @@ fn a_vm_that_does_not_finish_in_time_is_not_evaluated_and_the_scan_goes_on() {
         _ => operation_status("InProgress", ""),
     });
     let start = Instant::now();
-    let r = run(live(&server).args([
+    let r = run(live(&server).timeout(Duration::from_secs(30)).args([
         "--subscription",
         SUB_A,
         "--collect-host-evidence",
@@ -217,6 +219,44 @@ fn a_summary_cut_to_4_kb_is_not_evaluated_and_names_the_evidence_container() {
         missing[0].contains("truncated") && missing[0].contains("4 KB") && missing[0].contains("--evidence-container"),
         "{missing:?}"
     );
+}
+
+#[test]
+fn at_most_eight_vms_run_at_once() {
+    let most = Arc::new(AtomicUsize::new(0));
+    let seen_most = Arc::clone(&most);
+    let server = Server::start(move |seen, before| {
+        let is_op = |s: &Seen| s.method == "GET" && s.path.contains("/operations/");
+        match seen.method.as_str() {
+            "POST" if is_graph(seen) => {
+                let mut data = rows(SUB_A);
+                data.extend((1..=12).map(|i| vm_row(SUB_A, &format!("RDSH{i:02}"), true)));
+                page(&data, data.len(), None)
+            }
+            "POST" => {
+                // Started and not yet answered Succeeded, this one included.
+                let started = before.iter().filter(|s| s.method == "POST" && !is_graph(s)).count() + 1;
+                let finished = before
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, s)| is_op(s) && before[..*i].iter().any(|p| p.path == s.path))
+                    .count();
+                most.fetch_max(started - finished, Ordering::SeqCst);
+                run_command_accepted(seen, &vm_of(seen))
+            }
+            _ => match before.iter().filter(|s| s.path == seen.path).count() {
+                0 => operation_status("InProgress", ""),
+                _ => {
+                    let vm = seen.path.split("/operations/").nth(1).unwrap().split('?').next().unwrap();
+                    operation_status("Succeeded", &summary_of(vm))
+                }
+            },
+        }
+    });
+    let r = run(live(&server).args(["--subscription", SUB_A, "--collect-host-evidence", "--format", "json"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(json(&r)["coverage"]["hosts"], 13, "every VM gave its summary");
+    assert_eq!(seen_most.load(Ordering::SeqCst), 8, "eight at a time, no more");
 }
 
 const SIG: &str = "c2VjcmV0LXNhcy1zaWduYXR1cmUtY2FuYXJ5%2BQ%3D";

@@ -205,7 +205,7 @@ fn read_blob(client: &Client, url: &str, deadline: Instant) -> Result<String, St
         body: None,
         headers: &[("x-ms-version", BLOB_VERSION)],
         bearer: false,
-        deadline: deadline.max(Instant::now() + Duration::from_secs(60)),
+        deadline,
     };
     let reply = client.send(call, "the output blob").map_err(|f| f.0)?;
     match reply.status {
