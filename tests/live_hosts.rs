@@ -37,7 +37,14 @@ fn action_api(stdout: fn(&str) -> String) -> Server {
         "POST" if is_graph(seen) => graph(),
         "POST" if seen.path.contains("/runCommand?") => run_command_accepted(seen, &vm_of(seen)),
         "GET" if seen.path.contains("/operations/") => {
-            let vm = seen.path.split("/operations/").nth(1).unwrap().split('?').next().unwrap();
+            let vm = seen
+                .path
+                .split("/operations/")
+                .nth(1)
+                .unwrap()
+                .split('?')
+                .next()
+                .unwrap();
             match before.iter().filter(|s| s.path == seen.path).count() {
                 0 => operation_status("InProgress", ""),
                 _ => operation_status("Succeeded", &stdout(vm)),
@@ -72,7 +79,12 @@ fn rds013_hosts(report: &Value) -> Vec<String> {
         .unwrap()
         .iter()
         .filter(|f| f["rule"] == "RDS013")
-        .map(|f| f["subject"].as_str().unwrap_or(&f["subject"]["id"].to_string()).to_string())
+        .map(|f| {
+            f["subject"]
+                .as_str()
+                .unwrap_or(&f["subject"]["id"].to_string())
+                .to_string()
+        })
         .collect()
 }
 
@@ -92,7 +104,9 @@ fn the_action_api_runs_the_collector_on_windows_vms_and_a_host_rule_fires() {
     let report = json(&r);
     let fired = outcomes(&report, "findings", "message");
     assert!(
-        fired.iter().any(|f| f.starts_with("\"RDS013\"") && f.contains("NPSVM01")),
+        fired
+            .iter()
+            .any(|f| f.starts_with("\"RDS013\"") && f.contains("NPSVM01")),
         "{fired:?}"
     );
     let seen = server.seen();
@@ -112,7 +126,9 @@ fn the_action_api_runs_the_collector_on_windows_vms_and_a_host_rule_fires() {
         .filter(|s| s.method == "GET" && s.path.contains("/operations/NPSVM01?"))
         .collect();
     assert_eq!(polls.len(), 2, "one InProgress poll, then Succeeded");
-    assert!(polls.iter().all(|p| p.header("authorization") == post.header("authorization")));
+    assert!(polls
+        .iter()
+        .all(|p| p.header("authorization") == post.header("authorization")));
     assert!(
         seen.iter().any(|s| s.path.contains("/vm-mini/runCommand")),
         "the fixture's Windows VM runs too"
@@ -125,10 +141,15 @@ fn the_action_api_runs_the_collector_on_windows_vms_and_a_host_rule_fires() {
     assert!(!missing.iter().any(|n| n.contains("host evidence")), "{missing:?}");
     let vm_mini = vm_row(SUB_A, "vm-mini", true)["id"].as_str().unwrap().to_string();
     assert!(
-        missing.iter().any(|n| n.starts_with("\"RDS014\" \"VM-MINI\"") && n.contains(&format!("not collected in azure:{vm_mini}"))),
+        missing.iter().any(
+            |n| n.starts_with("\"RDS014\" \"VM-MINI\"") && n.contains(&format!("not collected in azure:{vm_mini}"))
+        ),
         "{missing:?}"
     );
-    assert!(!report.to_string().contains("rdsaudit-live-"), "no temporary path in the report");
+    assert!(
+        !report.to_string().contains("rdsaudit-live-"),
+        "no temporary path in the report"
+    );
     let inputs = report["inputs"].to_string();
     assert!(inputs.contains(&format!("azure:{}", npsvm01_id())), "{inputs}");
     assert!(!inputs.contains("rdsaudit-live-"), "no temporary path: {inputs}");
@@ -140,17 +161,29 @@ fn the_export_keeps_the_host_summaries_and_scans_offline_to_the_same_report() {
     let dir = tempfile::tempdir().unwrap();
     let export = dir.path().join("export");
     let r = run(live(&server)
-        .args(["--subscription", SUB_A, "--collect-host-evidence", "--format", "json", "--export"])
+        .args([
+            "--subscription",
+            SUB_A,
+            "--collect-host-evidence",
+            "--format",
+            "json",
+            "--export",
+        ])
         .arg(&export));
     assert_eq!(r.code, 1, "{}", r.stderr);
     let written: Value =
-        serde_json::from_str(&std::fs::read_to_string(export.join("hosts/NPSVM01/host-summary.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(export.join("hosts/NPSVM01/host-summary.json")).unwrap())
+            .unwrap();
     assert_eq!(written, host_summary("NPSVM01"));
     let live = json(&r);
     assert!(outcomes(&live, "findings", "message")
         .iter()
         .any(|f| f.starts_with("\"RDS013\"") && f.contains("NPSVM01")));
-    assert_eq!(live, offline(&export), "the live report and the offline scan of its export differ");
+    assert_eq!(
+        live,
+        offline(&export),
+        "the live report and the offline scan of its export differ"
+    );
 }
 
 #[test]
@@ -178,11 +211,16 @@ fn a_vm_that_does_not_finish_in_time_is_not_evaluated_and_the_scan_goes_on() {
         .filter(|n| n.contains(&npsvm01_id()) && n.contains("host evidence not collected"))
         .collect();
     for rule in ["RDS010", "RDS013", "RDS014", "RDS020", "RDS022"] {
-        assert!(missing.iter().any(|n| n.starts_with(&format!("\"{rule}\""))), "{rule}: {missing:?}");
+        assert!(
+            missing.iter().any(|n| n.starts_with(&format!("\"{rule}\""))),
+            "{rule}: {missing:?}"
+        );
     }
     assert!(missing.iter().all(|n| n.contains("--host-timeout")), "{missing:?}");
     assert!(
-        !missing.iter().any(|n| ["RDS001", "RDS002", "RDS003", "RDS004"].iter().any(|r| n.starts_with(&format!("\"{r}\"")))),
+        !missing.iter().any(|n| ["RDS001", "RDS002", "RDS003", "RDS004"]
+            .iter()
+            .any(|r| n.starts_with(&format!("\"{r}\"")))),
         "only the host rules: {missing:?}"
     );
     assert!(
@@ -190,7 +228,10 @@ fn a_vm_that_does_not_finish_in_time_is_not_evaluated_and_the_scan_goes_on() {
         "{}",
         r.stderr
     );
-    assert!(!report["findings"].as_array().unwrap().is_empty(), "the resources are still judged");
+    assert!(
+        !report["findings"].as_array().unwrap().is_empty(),
+        "the resources are still judged"
+    );
 }
 
 #[test]
@@ -247,7 +288,14 @@ fn at_most_eight_vms_run_at_once() {
             _ => match before.iter().filter(|s| s.path == seen.path).count() {
                 0 => operation_status("InProgress", ""),
                 _ => {
-                    let vm = seen.path.split("/operations/").nth(1).unwrap().split('?').next().unwrap();
+                    let vm = seen
+                        .path
+                        .split("/operations/")
+                        .nth(1)
+                        .unwrap()
+                        .split('?')
+                        .next()
+                        .unwrap();
                     operation_status("Succeeded", &summary_of(vm))
                 }
             },
@@ -322,14 +370,24 @@ fn the_evidence_container_runs_a_managed_run_command_reads_its_blob_and_deletes_
         .arg(&export));
     assert_eq!(r.code, 1, "{}", r.stderr);
     for text in [&r.stdout, &r.stderr] {
-        assert!(!text.contains(SIG) && !text.contains(SIG_DECODED) && !text.contains("sig="), "the SAS leaked: {text}");
+        assert!(
+            !text.contains(SIG) && !text.contains(SIG_DECODED) && !text.contains("sig="),
+            "the SAS leaked: {text}"
+        );
     }
     for entry in walk(&export) {
         let text = std::fs::read_to_string(&entry).unwrap();
-        assert!(!text.contains(SIG) && !text.contains(SIG_DECODED), "{}", entry.display());
+        assert!(
+            !text.contains(SIG) && !text.contains(SIG_DECODED),
+            "{}",
+            entry.display()
+        );
     }
     let report = json(&r);
-    assert!(rds013_hosts(&report).iter().any(|h| h.contains("NPSVM01")), "the blob held the whole summary");
+    assert!(
+        rds013_hosts(&report).iter().any(|h| h.contains("NPSVM01")),
+        "the blob held the whole summary"
+    );
     let failed: Vec<String> = outcomes(&report, "not_evaluated", "reason")
         .into_iter()
         .filter(|n| n.starts_with("\"RDS013\"") && n.contains("vm-mini"))
@@ -339,7 +397,10 @@ fn the_evidence_container_runs_a_managed_run_command_reads_its_blob_and_deletes_
         "{failed:?}"
     );
     let seen = server.seen();
-    let put = seen.iter().find(|s| s.method == "PUT" && vm_of(s) == "NPSVM01").unwrap();
+    let put = seen
+        .iter()
+        .find(|s| s.method == "PUT" && vm_of(s) == "NPSVM01")
+        .unwrap();
     assert_eq!(
         put.path,
         format!("{}/runCommands/rdsaudit-collect?api-version=2024-07-01", npsvm01_id())
@@ -358,18 +419,30 @@ fn the_evidence_container_runs_a_managed_run_command_reads_its_blob_and_deletes_
         )
     );
     assert!(p["errorBlobUri"].as_str().unwrap().contains("/evidence/NPSVM01-"));
-    assert_eq!((p["asyncExecution"].clone(), p["treatFailureAsDeploymentFailure"].clone()), (json!(false), json!(false)));
+    assert_eq!(
+        (
+            p["asyncExecution"].clone(),
+            p["treatFailureAsDeploymentFailure"].clone()
+        ),
+        (json!(false), json!(false))
+    );
     assert_eq!(p["timeoutInSeconds"], 600);
-    let polls: Vec<&Seen> = seen.iter().filter(|s| s.method == "GET" && vm_of(s) == "NPSVM01").collect();
+    let polls: Vec<&Seen> = seen
+        .iter()
+        .filter(|s| s.method == "GET" && vm_of(s) == "NPSVM01")
+        .collect();
     assert_eq!(polls.len(), 2);
     assert!(polls[0].path.contains("$expand=instanceView"), "{}", polls[0].path);
     let blob = seen.iter().find(|s| s.path.starts_with("/evidence/")).unwrap();
-    assert!(blob.path.starts_with("/evidence/NPSVM01-host-summary.json?sv=2022-11-02"));
+    assert!(blob
+        .path
+        .starts_with("/evidence/NPSVM01-host-summary.json?sv=2022-11-02"));
     assert_eq!(blob.header("authorization"), None, "no token goes to storage");
     assert!(blob.header("x-ms-version").is_some());
     for vm in ["NPSVM01", "vm-mini"] {
         assert!(
-            seen.iter().any(|s| s.method == "DELETE" && vm_of(s) == vm && s.path.contains("/runCommands/rdsaudit-collect?")),
+            seen.iter()
+                .any(|s| s.method == "DELETE" && vm_of(s) == vm && s.path.contains("/runCommands/rdsaudit-collect?")),
             "the run command on {vm} is deleted"
         );
     }
@@ -379,7 +452,12 @@ fn the_evidence_container_runs_a_managed_run_command_reads_its_blob_and_deletes_
 #[test]
 fn the_evidence_container_needs_host_evidence_and_a_sas() {
     let server = action_api(summary_of);
-    let r = run(live(&server).args(["--subscription", SUB_A, "--evidence-container", "https://a.blob.core.windows.net/c?sig=x"]));
+    let r = run(live(&server).args([
+        "--subscription",
+        SUB_A,
+        "--evidence-container",
+        "https://a.blob.core.windows.net/c?sig=x",
+    ]));
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("--collect-host-evidence"), "{}", r.stderr);
     let r = run(live(&server).args([

@@ -92,7 +92,13 @@ fn is_windows(properties: &Value) -> bool {
 fn folder_name(name: &str) -> String {
     let safe: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     match safe.trim_matches('.') {
         "" => "vm".to_string(),
@@ -211,7 +217,9 @@ mod tests {
     #[test]
     fn windows_is_told_by_the_os_profile_or_the_os_disk() {
         assert!(is_windows(&json!({"osProfile": {"windowsConfiguration": {}}})));
-        assert!(is_windows(&json!({"storageProfile": {"osDisk": {"osType": "Windows"}}})));
+        assert!(is_windows(
+            &json!({"storageProfile": {"osDisk": {"osType": "Windows"}}})
+        ));
         assert!(!is_windows(&json!({"storageProfile": {"osDisk": {"osType": "Linux"}}})));
         assert!(!is_windows(&json!({"osProfile": {"linuxConfiguration": {}}})));
     }

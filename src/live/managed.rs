@@ -38,9 +38,12 @@ impl Container {
         let (base, query) = url.split_once('?').unwrap_or((url, ""));
         let base = base.trim_end_matches('/').to_string();
         let shown = || format!("--evidence-container {base}?...");
-        let (scheme, rest) = base
-            .split_once("://")
-            .ok_or_else(|| format!("{}: expected https://<account>.blob.core.windows.net/<container>?<SAS>", shown()))?;
+        let (scheme, rest) = base.split_once("://").ok_or_else(|| {
+            format!(
+                "{}: expected https://<account>.blob.core.windows.net/<container>?<SAS>",
+                shown()
+            )
+        })?;
         let host = rest.split('/').next().unwrap_or("");
         let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
         let loopback = ["127.0.0.1", "localhost", "[::1]"].contains(&host);
@@ -50,7 +53,10 @@ impl Container {
             _ => return Err(format!("{}: expected an https:// URL", shown())),
         }
         if !rest.trim_end_matches('/').contains('/') {
-            return Err(format!("{}: name the container (https://<account>.blob.core.windows.net/<container>)", shown()));
+            return Err(format!(
+                "{}: name the container (https://<account>.blob.core.windows.net/<container>)",
+                shown()
+            ));
         }
         if !query.split('&').any(|p| p.starts_with("sig=")) {
             return Err(format!(
@@ -188,7 +194,10 @@ fn state_done(body: &Value) -> Result<Option<Value>, String> {
         detail
     };
     match (provisioning.as_str(), execution.as_str()) {
-        ("failed" | "canceled", _) => Err(format!("the managed run command's provisioning {provisioning}{}", why())),
+        ("failed" | "canceled", _) => Err(format!(
+            "the managed run command's provisioning {provisioning}{}",
+            why()
+        )),
         ("succeeded", "" | "succeeded") => Ok(Some(Value::Null)),
         ("succeeded", "failed" | "timedout" | "canceled") => {
             Err(format!("the collector's execution ended {execution}{}", why()))
@@ -223,7 +232,8 @@ mod tests {
 
     #[test]
     fn a_container_url_needs_a_signature_and_never_shows_it() {
-        let c = Container::parse("https://acct.blob.core.windows.net/evidence/?sv=2022-11-02&sp=cw&sig=abc%2Bdef%3D").unwrap();
+        let c = Container::parse("https://acct.blob.core.windows.net/evidence/?sv=2022-11-02&sp=cw&sig=abc%2Bdef%3D")
+            .unwrap();
         assert_eq!(
             c.blob("vm1.json"),
             "https://acct.blob.core.windows.net/evidence/vm1.json?sv=2022-11-02&sp=cw&sig=abc%2Bdef%3D"
@@ -238,9 +248,7 @@ mod tests {
 
     #[test]
     fn the_run_command_ends_on_its_execution_state() {
-        let at = |p: &str, e: &str| {
-            json!({"properties": {"provisioningState": p, "instanceView": {"executionState": e, "executionMessage": "boom"}}})
-        };
+        let at = |p: &str, e: &str| json!({"properties": {"provisioningState": p, "instanceView": {"executionState": e, "executionMessage": "boom"}}});
         assert!(state_done(&at("Succeeded", "Succeeded")).unwrap().is_some());
         assert!(state_done(&at("Creating", "Running")).unwrap().is_none());
         assert!(state_done(&at("Succeeded", "Running")).unwrap().is_none());

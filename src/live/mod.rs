@@ -168,7 +168,9 @@ impl Collected {
             // A host collected through Run Command is named by its VM, not by the temporary folder.
             for host in env.hosts.values_mut() {
                 let source = host.origin.as_ref().and_then(|o| env.sources.get(o.source));
-                let Some(&i) = source.and_then(|s| index.get(s.path.as_path())) else { continue };
+                let Some(&i) = source.and_then(|s| index.get(s.path.as_path())) else {
+                    continue;
+                };
                 if i < self.host_files {
                     let old = std::mem::replace(&mut host.folder, self.labels[i].clone());
                     for n in &mut eval.not_evaluated {

@@ -94,7 +94,11 @@ impl Client<'_> {
     /// false sends no token (a blob SAS URL carries its own authorization); no wait goes past `deadline`. The
     /// body returned is redacted.
     pub fn send(&self, call: Call<'_>, scope: &str) -> Result<Reply, Failed> {
-        let mut headers: Vec<(String, String)> = call.headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+        let mut headers: Vec<(String, String)> = call
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
         if call.bearer {
             headers.push(("authorization".into(), self.bearer.clone()));
         }
@@ -104,7 +108,13 @@ impl Client<'_> {
         });
         let mut attempt = 0;
         loop {
-            let outcome = send(&self.agent, call.method, call.url, &headers, body.as_deref().map(str::as_bytes));
+            let outcome = send(
+                &self.agent,
+                call.method,
+                call.url,
+                &headers,
+                body.as_deref().map(str::as_bytes),
+            );
             let wait = match &outcome {
                 Ok(r) if r.status == 429 => throttled_wait(r).unwrap_or_else(|| self.backoff(attempt)),
                 Ok(r) if r.status >= 500 => retry_after(r).unwrap_or_else(|| self.backoff(attempt)),

@@ -60,7 +60,14 @@ pub fn action(client: &Client, endpoint: &str, vm: &Vm, deadline: Instant) -> Re
                 .or(location.as_deref())
                 .ok_or("Azure accepted the command (202) without an Azure-AsyncOperation or Location header")?
                 .to_string();
-            let status = poll(client, endpoint, &operation, first_wait(&reply), deadline, operation_done)?;
+            let status = poll(
+                client,
+                endpoint,
+                &operation,
+                first_wait(&reply),
+                deadline,
+                operation_done,
+            )?;
             match output(&status) {
                 Some(_) => status,
                 // The status said Succeeded without the output: the result is at the Location URL.
@@ -203,7 +210,10 @@ fn stdout(result: &Value) -> Result<String, String> {
         let err = message("/stderr/");
         return Err(match err.trim() {
             "" => "the collector printed nothing".into(),
-            e => format!("the collector printed nothing on standard output; standard error: {}", cut(e)),
+            e => format!(
+                "the collector printed nothing on standard output; standard error: {}",
+                cut(e)
+            ),
         });
     }
     Ok(out.to_string())

@@ -223,7 +223,10 @@ pub fn vm_row(subscription: &str, name: &str, windows: bool) -> Value {
     if !windows {
         let profile = vm["properties"]["osProfile"].as_object_mut().unwrap();
         profile.remove("windowsConfiguration");
-        profile.insert("linuxConfiguration".into(), json!({"disablePasswordAuthentication": true}));
+        profile.insert(
+            "linuxConfiguration".into(),
+            json!({"disablePasswordAuthentication": true}),
+        );
         vm["properties"]["storageProfile"]["osDisk"]["osType"] = json!("Linux");
         vm["properties"]["storageProfile"]["imageReference"] =
             json!({"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"});
