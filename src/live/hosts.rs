@@ -227,7 +227,7 @@ mod tests {
     #[test]
     fn host_folders_are_safe_names() {
         assert_eq!(folder_name("NPSVM01"), "NPSVM01");
-        assert_eq!(folder_name("../x/y"), "_.._x_y");
+        assert_eq!(folder_name("../x/y"), ".._x_y");
         assert_eq!(folder_name(".."), "vm");
         assert_eq!(folder_name(""), "vm");
     }
