@@ -179,7 +179,7 @@ pub fn refused(reply: &Reply) -> String {
         403 => format!(
             "HTTP 403 forbidden: Run Command needs Microsoft.Compute/virtualMachines/runCommand/action (Virtual Machine Contributor) on the VM ({why})"
         ),
-        409 => format!("HTTP 409 ({why}); a stopped or deallocated VM cannot run commands"),
+        409 => format!("HTTP 409 ({why}): the VM is stopped or deallocated, or already runs a command"),
         s => format!("HTTP {s} ({why})"),
     }
 }
@@ -242,6 +242,54 @@ mod tests {
             stdout(&silent).unwrap_err(),
             "the collector printed nothing on standard output; standard error: boom[2J"
         );
+    }
+
+    fn reply(status: u16, body: &str) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn operations_end_on_their_status_or_on_the_location_result() {
+        assert_eq!(operation_done(&reply(202, "")), Ok(None));
+        assert_eq!(operation_done(&reply(200, r#"{"status": "InProgress"}"#)), Ok(None));
+        let failed = operation_done(&reply(
+            200,
+            r#"{"status": "Failed", "error": {"code": "VMAgentStatusCommunicationError", "message": "no agent"}}"#,
+        ));
+        assert_eq!(
+            failed.unwrap_err(),
+            "the command ended Failed: VMAgentStatusCommunicationError: no agent"
+        );
+        // Polling the Location URL: 202, then the result itself (no `status`).
+        let result = r#"{"value": [{"code": "ComponentStatus/StdOut/succeeded", "message": "{}"}]}"#;
+        assert!(operation_done(&reply(200, result)).unwrap().is_some());
+        assert_eq!(result_done(&reply(202, "")), Ok(None));
+        assert!(refused(&reply(403, "")).contains("runCommand/action"));
+    }
+
+    #[test]
+    fn no_token_goes_to_an_operation_url_off_the_endpoint() {
+        let redactor = super::super::redact::Redactor::default();
+        let client = Client {
+            agent: super::super::transport::agent(Duration::from_secs(1), false),
+            bearer: "Bearer x".into(),
+            retry: super::super::request::Retry::default(),
+            redactor: &redactor,
+        };
+        let e = poll(
+            &client,
+            "https://management.azure.com",
+            "https://management.azure.com.evil.example/operations/1",
+            Duration::ZERO,
+            Instant::now() + Duration::from_secs(5),
+            result_done,
+        )
+        .unwrap_err();
+        assert!(e.contains("not followed with the token"), "{e}");
     }
 
     #[test]
