@@ -452,14 +452,11 @@ fn the_evidence_container_runs_a_managed_run_command_reads_its_blob_and_deletes_
 #[test]
 fn the_evidence_container_needs_host_evidence_and_a_sas() {
     let server = action_api(summary_of);
-    let r = run(live(&server).args([
-        "--subscription",
-        SUB_A,
-        "--evidence-container",
-        "https://a.blob.core.windows.net/c?sig=x",
-    ]));
+    let sas = format!("https://a.blob.core.windows.net/c?sv=2022-11-02&sp=cw&sig={SIG}");
+    let r = run(live(&server).args(["--subscription", SUB_A, "--evidence-container", &sas]));
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("--collect-host-evidence"), "{}", r.stderr);
+    assert!(!r.stderr.contains(SIG), "{}", r.stderr);
     let r = run(live(&server).args([
         "--subscription",
         SUB_A,

@@ -40,7 +40,8 @@ pub struct LiveArgs {
     #[arg(long, requires = "live-scope", value_name = "N", default_value_t = 4)]
     pub max_retries: u32,
     /// Also read each Windows VM's host settings: run the collector (`-Summary`) through VM Run Command
-    /// (needs the Virtual Machine Contributor role, or `Microsoft.Compute/virtualMachines/runCommand/action`).
+    /// (needs Virtual Machine Contributor on the VMs, or `Microsoft.Compute/virtualMachines/runCommand/action`;
+    /// `runCommands/*` with --evidence-container).
     #[arg(long, requires = "live-scope")]
     pub collect_host_evidence: bool,
     /// The longest the host evidence of one VM may take, in seconds; a VM not done by then is "not

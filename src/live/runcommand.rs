@@ -177,7 +177,7 @@ pub fn refused(reply: &Reply) -> String {
     match reply.status {
         401 => format!("HTTP 401 unauthenticated: the token was refused ({why})"),
         403 => format!(
-            "HTTP 403 forbidden: Run Command needs Microsoft.Compute/virtualMachines/runCommand/action (Virtual Machine Contributor) on the VM ({why})"
+            "HTTP 403 forbidden: Run Command needs Microsoft.Compute/virtualMachines/runCommand/action (managed: runCommands/write, read and delete), as Virtual Machine Contributor has, on the VM ({why})"
         ),
         409 => format!("HTTP 409 ({why}): the VM is stopped or deallocated, or already runs a command"),
         s => format!("HTTP {s} ({why})"),
