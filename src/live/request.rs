@@ -108,25 +108,22 @@ impl Client<'_> {
         });
         let mut attempt = 0;
         loop {
+            // Redacted before anyone reads it, so that no cut of it can keep half a secret.
             let outcome = send(
                 &self.agent,
                 call.method,
                 call.url,
                 &headers,
                 body.as_deref().map(str::as_bytes),
-            );
+            )
+            .map(|mut r| {
+                r.body = self.redactor.clean(&String::from_utf8_lossy(&r.body)).into_bytes();
+                r
+            });
             let wait = match &outcome {
                 Ok(r) if r.status == 429 => throttled_wait(r).unwrap_or_else(|| self.backoff(attempt)),
                 Ok(r) if r.status >= 500 => retry_after(r).unwrap_or_else(|| self.backoff(attempt)),
-                Ok(_) => {
-                    // Redacted before anyone reads it, so that no cut of it can keep half a secret.
-                    return outcome
-                        .map(|mut r| {
-                            r.body = self.redactor.clean(&String::from_utf8_lossy(&r.body)).into_bytes();
-                            r
-                        })
-                        .map_err(|e| self.failed(e));
-                }
+                Ok(_) => return outcome.map_err(|e| self.failed(e)),
                 Err(_) => self.backoff(attempt),
             };
             let wait = wait.min(self.retry.max_wait);
