@@ -337,6 +337,17 @@ fn live_inputs(args: &ScanArgs) -> Result<Option<crate::live::Collected>, Error>
     for f in &failures {
         eprintln!("error: live collection: {}", inert(f));
     }
+    for f in collected
+        .failures
+        .iter()
+        .filter(|f| f.concerns == crate::live::Concerns::Host)
+    {
+        eprintln!(
+            "warning: host evidence of {} not collected, its host rules are not evaluated: {}",
+            inert(&f.scope),
+            inert(&f.cause)
+        );
+    }
     Ok(Some(collected))
 }
 

@@ -2,11 +2,8 @@
 //! server errors, refusals, timeouts, partial results, export, and a token that must never be shown.
 #![cfg(feature = "live")]
 
-// Shared with the other live tests, which use the rest of them.
-#[allow(dead_code)]
 #[path = "support/azure.rs"]
 mod azure;
-#[allow(dead_code)]
 #[path = "support/live_cli.rs"]
 mod live_cli;
 

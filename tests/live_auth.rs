@@ -4,11 +4,8 @@
 //! token endpoint in `src/live/auth_tests.rs`; Entra ID itself is https only.)
 #![cfg(all(feature = "live", unix))]
 
-// Shared with the other live tests, which use the rest of them.
-#[allow(dead_code)]
 #[path = "support/azure.rs"]
 mod azure;
-#[allow(dead_code)]
 #[path = "support/live_cli.rs"]
 mod live_cli;
 

@@ -3,11 +3,8 @@
 //! of the list and of a batch, and the progress display (counted on an in-memory terminal, absent on a pipe).
 #![cfg(feature = "live")]
 
-// Shared with the other live tests, which use the rest of them.
-#[allow(dead_code)]
 #[path = "support/azure.rs"]
 mod azure;
-#[allow(dead_code)]
 #[path = "support/live_cli.rs"]
 mod live_cli;
 

@@ -43,6 +43,19 @@ pub struct LiveArgs {
     /// Retries of a throttled (429), failing (5xx) or unanswered request.
     #[arg(long, requires = "live-scope", value_name = "N", default_value_t = 4)]
     pub max_retries: u32,
+    /// Also read each Windows VM's host settings: run the collector (`-Summary`) through VM Run Command
+    /// (needs Virtual Machine Contributor on the VMs, or `Microsoft.Compute/virtualMachines/runCommand/action`;
+    /// `runCommands/*` with --evidence-container).
+    #[arg(long, requires = "live-scope")]
+    pub collect_host_evidence: bool,
+    /// The longest the host evidence of one VM may take, in seconds; a VM not done by then is "not
+    /// evaluated" for the host rules.
+    #[arg(long, requires = "collect_host_evidence", value_name = "SECONDS", default_value = "600", value_parser = parse_seconds)]
+    pub host_timeout: Duration,
+    /// A blob container SAS URL (create and write permissions): run the collector as a managed Run Command
+    /// whose output goes there, without the action API's 4 KB limit. The SAS is never shown.
+    #[arg(long, requires = "collect_host_evidence", value_name = "SAS URL")]
+    pub evidence_container: Option<String>,
     /// The first backoff after a 5xx, doubled each retry (tests shorten it).
     #[arg(long, requires = "live-scope", value_name = "SECONDS", default_value = "1", value_parser = parse_seconds, hide = true)]
     pub retry_backoff: Duration,

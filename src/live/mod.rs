@@ -6,10 +6,13 @@ pub mod args;
 pub mod auth;
 pub mod cloud;
 mod graph;
+mod hosts;
+mod managed;
 mod partial;
 pub mod progress;
 mod redact;
 mod request;
+mod runcommand;
 mod subscriptions;
 mod transport;
 
@@ -29,11 +32,23 @@ use request::{Client, Retry};
 /// The longest a token request may take.
 const IDENTITY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
-/// A scope that could not be read (or only in part), and why (redacted).
+/// A scope that could not be read (or only in part), or a VM whose host evidence could not be collected,
+/// and why (redacted).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
+    /// The scope's path, or the VM's resource ID.
     pub scope: String,
     pub cause: String,
+    pub concerns: Concerns,
+}
+
+/// What a [`Failure`] leaves unjudged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Concerns {
+    /// The Azure resources of a scope: the collection was partial (exit 3).
+    Resources,
+    /// One VM's host evidence (Run Command): its host rules are not evaluated; not a partial collection.
+    Host,
 }
 
 /// What a live collection gave: the result files written (scanned next) and the scopes that failed.
@@ -47,6 +62,8 @@ pub struct Collected {
     pub warnings: Vec<String>,
     /// The folder the files are in when there is no `--export`; removed when this is dropped.
     temp: Option<tempfile::TempDir>,
+    /// How many of `files` (the first ones) are host summaries collected through Run Command.
+    host_files: usize,
 }
 
 /// Read every scope of `args`. Usage errors (a bad endpoint, a non-empty `--export`) are `Error::Usage`;
@@ -54,6 +71,12 @@ pub struct Collected {
 /// `progress` counts the subscriptions listed, the scopes, pages and resources read.
 pub fn collect(args: &LiveArgs, progress: &Progress) -> Result<Collected, Error> {
     let endpoint = cloud::endpoint(args.cloud, args.endpoint.as_deref()).map_err(Error::Usage)?;
+    let container = args
+        .evidence_container
+        .as_deref()
+        .map(managed::Container::parse)
+        .transpose()
+        .map_err(Error::Usage)?;
     let (dir, temp) = folder(args.export.as_deref())?;
     // A proxy from the environment is for the outside world, never for a loopback test endpoint.
     let loopback = endpoint.starts_with("http://");
@@ -61,6 +84,9 @@ pub fn collect(args: &LiveArgs, progress: &Progress) -> Result<Collected, Error>
     // Token endpoints answer in a second; a managed-identity probe off Azure must not wait a full minute.
     let identity_agent = transport::agent(args.request_timeout.min(IDENTITY_TIMEOUT), true);
     let mut redactor = Redactor::default();
+    for secret in container.iter().flat_map(managed::Container::secrets) {
+        redactor.add(&secret);
+    }
     let token = auth::token(
         args.auth,
         &args.cloud.token_scope(),
@@ -91,6 +117,7 @@ pub fn collect(args: &LiveArgs, progress: &Progress) -> Result<Collected, Error>
         let failed = |cause| Failure {
             scope: subscriptions::LIST_SUBJECT.into(),
             cause,
+            concerns: Concerns::Resources,
         };
         match subscriptions::list(&client, &endpoint, |n| progress.subscriptions_listed(n)) {
             Ok(listed) => {
@@ -124,8 +151,25 @@ pub fn collect(args: &LiveArgs, progress: &Progress) -> Result<Collected, Error>
             failures.extend(scope.members().into_iter().map(|scope| Failure {
                 scope,
                 cause: failed.0.clone(),
+                concerns: Concerns::Resources,
             }));
         }
+    }
+    let mut host_files = 0;
+    if args.collect_host_evidence {
+        let plan = hosts::Plan {
+            endpoint: &endpoint,
+            timeout: args.host_timeout,
+            container: container.as_ref(),
+        };
+        let gathered = hosts::collect(&client, &plan, &hosts::windows_vms(&files), &dir);
+        // First, as an offline scan of the folder walks them (`hosts/` before `resource-graph-*`): the same
+        // report either way.
+        host_files = gathered.files.len();
+        let (paths, vms): (Vec<PathBuf>, Vec<String>) = gathered.files.into_iter().unzip();
+        files.splice(0..0, paths);
+        labels.splice(0..0, vms.into_iter().map(|vm| format!("azure:{vm}")));
+        failures.extend(gathered.failures);
     }
     Ok(Collected {
         files,
@@ -133,13 +177,15 @@ pub fn collect(args: &LiveArgs, progress: &Progress) -> Result<Collected, Error>
         failures,
         warnings,
         temp,
+        host_files,
     })
 }
 
 impl Collected {
     /// After evaluation: without `--export` the files read are named by their scope (`azure:<scope>`), not by
     /// a temporary path that is gone after the run (reports stay deterministic); each failed scope is
-    /// "not evaluated". `true` when the collection was partial (exit 3).
+    /// "not evaluated", and so is each VM whose host evidence could not be collected. `true` when the
+    /// collection of resources was partial (exit 3).
     pub fn finish(&self, env: &mut Environment, eval: &mut Evaluation) -> bool {
         if self.temp.is_some() {
             let index: HashMap<&Path, usize> = self.files.iter().enumerate().map(|(i, f)| (f.as_path(), i)).collect();
@@ -150,10 +196,23 @@ impl Collected {
                     source.kind = "resource-graph-live";
                 }
             }
+            // A host collected through Run Command is named by its VM, not by the temporary folder.
+            for host in env.hosts.values_mut() {
+                let source = host.origin.as_ref().and_then(|o| env.sources.get(o.source));
+                let Some(&i) = source.and_then(|s| index.get(s.path.as_path())) else {
+                    continue;
+                };
+                if i < self.host_files {
+                    let old = std::mem::replace(&mut host.folder, self.labels[i].clone());
+                    for n in &mut eval.not_evaluated {
+                        n.reason = n.reason.replace(&old, &host.folder);
+                    }
+                }
+            }
         }
         mark_not_evaluated(&self.failures, eval);
         env.warnings.extend(self.warnings.iter().cloned());
-        !self.failures.is_empty()
+        self.failures.iter().any(|f| f.concerns == Concerns::Resources)
     }
 }
 

@@ -34,6 +34,16 @@ impl Default for Retry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failed(pub String);
 
+/// A request for [`Client::send`].
+pub struct Call<'a> {
+    pub method: &'a str,
+    pub url: &'a str,
+    pub body: Option<&'a Value>,
+    pub headers: &'a [(&'a str, &'a str)],
+    pub bearer: bool,
+    pub deadline: std::time::Instant,
+}
+
 pub struct Client<'a> {
     pub agent: ureq::Agent,
     pub bearer: String,
@@ -114,6 +124,57 @@ impl Client<'_> {
         }
     }
 
+    /// One request of any method with the same etiquette as [`Client::post`] (429, 5xx and transport failures
+    /// retried), for Run Command: any other status comes back as it is, for the caller to judge. `bearer`
+    /// false sends no token (a blob SAS URL carries its own authorization); no wait goes past `deadline`. The
+    /// body returned is redacted.
+    pub fn send(&self, call: Call<'_>, scope: &str) -> Result<Reply, Failed> {
+        let mut headers: Vec<(String, String)> = call
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        if call.bearer {
+            headers.push(("authorization".into(), self.bearer.clone()));
+        }
+        let body = call.body.map(|b| {
+            headers.push(("content-type".into(), "application/json".into()));
+            b.to_string()
+        });
+        let mut attempt = 0;
+        loop {
+            // Redacted before anyone reads it, so that no cut of it can keep half a secret.
+            let outcome = send(
+                &self.agent,
+                call.method,
+                call.url,
+                &headers,
+                body.as_deref().map(str::as_bytes),
+            )
+            .map(|mut r| {
+                r.body = self.redactor.clean(&String::from_utf8_lossy(&r.body)).into_bytes();
+                r
+            });
+            let wait = match &outcome {
+                Ok(r) if r.status == 429 => throttled_wait(r).unwrap_or_else(|| self.backoff(attempt)),
+                Ok(r) if r.status >= 500 => retry_after(r).unwrap_or_else(|| self.backoff(attempt)),
+                Ok(_) => return outcome.map_err(|e| self.failed(e)),
+                Err(_) => self.backoff(attempt),
+            };
+            let wait = wait.min(self.retry.max_wait);
+            let late = std::time::Instant::now() + wait > call.deadline;
+            if attempt >= self.retry.max_retries || late {
+                let cause = match outcome {
+                    Ok(r) => format!("HTTP {} ({})", r.status, error_text(&r)),
+                    Err(e) => e,
+                };
+                return Err(self.failed(format!("{scope}: gave up after {} attempt(s): {cause}", attempt + 1)));
+            }
+            std::thread::sleep(wait);
+            attempt += 1;
+        }
+    }
+
     fn backoff(&self, attempt: u32) -> Duration {
         self.retry.base.saturating_mul(1 << attempt.min(16))
     }
@@ -144,7 +205,7 @@ fn throttled_wait(r: &Reply) -> Option<Duration> {
 }
 
 /// `Retry-After` in seconds (Azure sends seconds; an HTTP date is not honoured and falls back to backoff).
-fn retry_after(r: &Reply) -> Option<Duration> {
+pub(super) fn retry_after(r: &Reply) -> Option<Duration> {
     let v = r.header("retry-after")?.trim();
     v.parse::<f64>()
         .ok()
@@ -172,7 +233,7 @@ fn refused(r: &Reply, scope: &str) -> String {
 }
 
 /// The ARM error's `code: message`, cut short (the body may echo anything; the caller redacts it).
-fn error_text(r: &Reply) -> String {
+pub(super) fn error_text(r: &Reply) -> String {
     let parsed: Option<Value> = serde_json::from_slice(&r.body).ok();
     let error = parsed.as_ref().and_then(|v| v.get("error"));
     let field = |k: &str| error.and_then(|e| e.get(k)).and_then(Value::as_str).unwrap_or("");

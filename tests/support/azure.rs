@@ -4,6 +4,8 @@
 //! and ARM error bodies (`{"error": {"code", "message"}}`), as each test scripts it; Resource Manager's
 //! subscription list in the shape of `GetSubscriptions.json` (2022-12-01: `value`, `nextLink`).
 
+#![allow(dead_code)] // each test crate uses its own part
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
@@ -248,4 +250,94 @@ pub fn subscription_page(seen: &Seen, value: &[Value], next: Option<&str>) -> An
         ));
     }
     Answer::json(200, &body)
+}
+
+// --- VM Run Command (tests/live_hosts.rs) ------------------------------------------------------------------
+// Shapes from the Azure REST API specification, `Microsoft.Compute/ComputeRP/stable/2024-07-01/examples/
+// runCommandExamples/`: `VirtualMachineRunCommand.json` (202 with `Location`; the result `{"value":
+// [{"code": "ComponentStatus/StdOut/succeeded", ...}, {"code": "ComponentStatus/StdErr/succeeded", ...}]}`,
+// here inside the Azure-AsyncOperation status body's `properties.output`), and (2024-11-01)
+// `VirtualMachineRunCommand_CreateOrUpdate.json` (201 `provisioningState: Creating`), `_Get.json`,
+// `_Delete.json` for managed Run Command.
+
+/// The shared environment's VM as a Resource Graph row named `name` (computer name too): Windows as in the
+/// fixture, or turned into a Linux VM (`linuxConfiguration`, `osType: Linux`).
+pub fn vm_row(subscription: &str, name: &str, windows: bool) -> Value {
+    let mut vm = rows(subscription)
+        .into_iter()
+        .find(|r| r["type"] == "microsoft.compute/virtualmachines")
+        .unwrap();
+    let id = vm["id"].as_str().unwrap().replace("/vm-mini", &format!("/{name}"));
+    vm["id"] = json!(id);
+    vm["name"] = json!(name);
+    vm["properties"]["osProfile"]["computerName"] = json!(name);
+    vm["properties"]["networkProfile"]["networkInterfaces"] = json!([]);
+    if !windows {
+        let profile = vm["properties"]["osProfile"].as_object_mut().unwrap();
+        profile.remove("windowsConfiguration");
+        profile.insert(
+            "linuxConfiguration".into(),
+            json!({"disablePasswordAuthentication": true}),
+        );
+        vm["properties"]["storageProfile"]["osDisk"]["osType"] = json!("Linux");
+        vm["properties"]["storageProfile"]["imageReference"] =
+            json!({"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"});
+    }
+    vm
+}
+
+/// What `rdsaudit-collect.ps1 -Summary` prints on an NPS server (Windows Server 2019) whose IAS service SID
+/// type is RESTRICTED: RDS013 fires. The values are those of `tests/hosts.rs`'s summary, on an NPS server.
+pub fn host_summary(computer: &str) -> Value {
+    json!({
+        "schema": "rdsaudit-host-summary/1", "collector_version": "1.0.0", "computer_name": computer,
+        "collected_at": "2026-11-25T10:00:00Z",
+        "os": {"caption": "Microsoft Windows Server 2019 Datacenter", "version": "10.0.17763", "build": 17763},
+        "features": ["NPAS"],
+        "licensing": {"policy_mode": null, "policy_read": "absent", "rcm_mode": 5, "rcm_read": "ok"},
+        "ias_sid_type": "RESTRICTED",
+        "mfa": {"extension_dlls": [], "authorization_dlls": [], "authsrv_read": "ok", "require_user_match": null, "azuremfa_read": "absent"},
+        "ad_registration": {"member_of_ras_and_ias_servers": true, "read": "ok"},
+        "nps": {"read": "ok", "network_policies": [], "connection_request_policies": [], "radius_server_groups": []}
+    })
+}
+
+/// `http://<host the request was sent to>`: the base of the URLs Azure hands out (operation status).
+pub fn base(seen: &Seen) -> String {
+    format!("http://{}", seen.header("host").unwrap_or("127.0.0.1"))
+}
+
+/// The VM name of a `.../virtualMachines/<name>/...` request path.
+pub fn vm_of(seen: &Seen) -> String {
+    let rest = seen.path.split("/virtualMachines/").nth(1).unwrap_or("");
+    rest.split(['/', '?']).next().unwrap_or("").to_string()
+}
+
+/// `POST .../runCommand` accepted: 202 with `Azure-AsyncOperation` and `Location` naming operation `op`.
+pub fn run_command_accepted(seen: &Seen, op: &str) -> Answer {
+    let ops = format!(
+        "{}/subscriptions/s/providers/Microsoft.Compute/locations/westeurope/operations/{op}",
+        base(seen)
+    );
+    Answer::json(202, &Value::Null)
+        .header("Azure-AsyncOperation", &format!("{ops}?p=x&api-version=2024-07-01"))
+        .header("Location", &format!("{ops}?p=x&monitor=true&api-version=2024-07-01"))
+        .header("Retry-After", "0")
+}
+
+/// An Azure-AsyncOperation status body; `Succeeded` carries `stdout` as the StdOut status.
+pub fn operation_status(status: &str, stdout: &str) -> Answer {
+    let mut body = json!({
+        "startTime": "2026-11-25T10:00:00.0000000+00:00",
+        "status": status,
+        "name": "1e6a3b6c-7d0e-4b8e-9a51-2c3d4e5f6a7b",
+    });
+    if status == "Succeeded" {
+        body["endTime"] = json!("2026-11-25T10:00:31.0000000+00:00");
+        body["properties"] = json!({"output": {"value": [
+            {"code": "ComponentStatus/StdOut/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded", "message": stdout},
+            {"code": "ComponentStatus/StdErr/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded", "message": ""}
+        ]}});
+    }
+    Answer::json(200, &body).header("Retry-After", "0")
 }
