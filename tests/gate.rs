@@ -274,7 +274,7 @@ fn fingerprints(dir: &Path) -> BTreeSet<String> {
 
 /// A copy of contoso with each inventory file rewritten by `edit`, under a new name when `rename` says so.
 fn edited_copy(dir: &Path, edit: impl Fn(&str, &mut Value) -> String, rename: bool) {
-    for entry in walk(&contoso()) {
+    for entry in common::walk(&contoso()) {
         let rel = entry.strip_prefix(contoso()).unwrap();
         let name = rel.to_str().unwrap();
         let target = if rename && !name.contains('/') {
@@ -291,19 +291,6 @@ fn edited_copy(dir: &Path, edit: impl Fn(&str, &mut Value) -> String, rename: bo
             std::fs::copy(&entry, &target).unwrap();
         }
     }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]

@@ -8,6 +8,7 @@
 
 #[path = "support/azure.rs"]
 mod azure;
+mod common;
 #[path = "support/live_cli.rs"]
 mod live_cli;
 
@@ -15,7 +16,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use azure::{host_summary, operation_status, page, rows, run_command_accepted, vm_of, vm_row, Answer, Seen, Server};
+use azure::{
+    host_summary, operation_of, operation_status, page, rows, run_command_accepted, vm_of, vm_row, Answer, Seen, Server,
+};
 use live_cli::{json, live, offline, outcomes, run, CANARY, SUB_A};
 use serde_json::{json, Value};
 
@@ -37,17 +40,10 @@ fn action_api(stdout: fn(&str) -> String) -> Server {
         "POST" if is_graph(seen) => graph(),
         "POST" if seen.path.contains("/runCommand?") => run_command_accepted(seen, &vm_of(seen)),
         "GET" if seen.path.contains("/operations/") => {
-            let vm = seen
-                .path
-                .split("/operations/")
-                .nth(1)
-                .unwrap()
-                .split('?')
-                .next()
-                .unwrap();
+            let vm = operation_of(seen);
             match before.iter().filter(|s| s.path == seen.path).count() {
                 0 => operation_status("InProgress", ""),
-                _ => operation_status("Succeeded", &stdout(vm)),
+                _ => operation_status("Succeeded", &stdout(&vm)),
             }
         }
         _ => Answer::error(404, "NotFound", "not scripted"),
@@ -287,17 +283,7 @@ fn at_most_eight_vms_run_at_once() {
             }
             _ => match before.iter().filter(|s| s.path == seen.path).count() {
                 0 => operation_status("InProgress", ""),
-                _ => {
-                    let vm = seen
-                        .path
-                        .split("/operations/")
-                        .nth(1)
-                        .unwrap()
-                        .split('?')
-                        .next()
-                        .unwrap();
-                    operation_status("Succeeded", &summary_of(vm))
-                }
+                _ => operation_status("Succeeded", &summary_of(&operation_of(seen))),
             },
         }
     });
@@ -375,7 +361,7 @@ fn the_evidence_container_runs_a_managed_run_command_reads_its_blob_and_deletes_
             "the SAS leaked: {text}"
         );
     }
-    for entry in walk(&export) {
+    for entry in common::walk(&export) {
         let text = std::fs::read_to_string(&entry).unwrap();
         assert!(
             !text.contains(SIG) && !text.contains(SIG_DECODED),
@@ -467,17 +453,4 @@ fn the_evidence_container_needs_host_evidence_and_a_sas() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("no sig="), "{}", r.stderr);
     assert!(server.seen().is_empty(), "nothing was sent");
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }

@@ -87,17 +87,7 @@ impl Scope {
             Scope::ManagementGroup(id) => ("management-group", id),
             Scope::Subscriptions { batch, .. } => return format!("resource-graph-subscriptions-batch-{batch:04}"),
         };
-        let id: String = id
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        format!("resource-graph-{kind}-{id}")
+        format!("resource-graph-{kind}-{}", safe_file_name(id))
     }
 
     fn request(&self, skip_token: Option<&str>) -> Value {
@@ -113,6 +103,19 @@ impl Scope {
         }
         body
     }
+}
+
+/// `text` as a file name: anything but `[A-Za-z0-9._-]` replaced with `_`.
+pub(super) fn safe_file_name(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// The Kusto query: every type the rules read, in a stable order.

@@ -90,16 +90,7 @@ fn is_windows(properties: &Value) -> bool {
 
 /// A safe file name for a host folder: anything but `[A-Za-z0-9._-]` replaced, never `.` or `..`.
 fn folder_name(name: &str) -> String {
-    let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let safe = super::graph::safe_file_name(name);
     match safe.trim_matches('.') {
         "" => "vm".to_string(),
         _ => safe,

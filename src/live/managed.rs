@@ -135,14 +135,7 @@ pub fn run(
     let resource = format!("{endpoint}{}/runCommands/{NAME}", vm.id);
     let put_url = format!("{resource}?api-version={API_VERSION}");
     let body = body(vm, container, blob, timeout);
-    let call = Call {
-        method: "PUT",
-        url: &put_url,
-        body: Some(&body),
-        headers: &[],
-        bearer: true,
-        deadline,
-    };
+    let call = Call::arm("PUT", &put_url, Some(&body), deadline);
     let reply = client.send(call, &vm.id).map_err(|f| f.0)?;
     if !matches!(reply.status, 200 | 201) {
         return Err(refused(&reply));
@@ -150,14 +143,7 @@ pub fn run(
     let outcome = finished(client, endpoint, &resource, &reply, deadline)
         .and_then(|()| read_blob(client, &container.blob(&format!("{blob}-host-summary.json")), deadline));
     // Best effort: the run command must not stay on the VM, whatever happened.
-    let call = Call {
-        method: "DELETE",
-        url: &put_url,
-        body: None,
-        headers: &[],
-        bearer: true,
-        deadline: Instant::now() + Duration::from_secs(60),
-    };
+    let call = Call::arm("DELETE", &put_url, None, Instant::now() + Duration::from_secs(60));
     let _ = client.send(call, &vm.id);
     outcome
 }

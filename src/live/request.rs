@@ -44,6 +44,20 @@ pub struct Call<'a> {
     pub deadline: std::time::Instant,
 }
 
+impl<'a> Call<'a> {
+    /// A Resource Manager request: the bearer token, no other header.
+    pub fn arm(method: &'a str, url: &'a str, body: Option<&'a Value>, deadline: std::time::Instant) -> Self {
+        Self {
+            method,
+            url,
+            body,
+            headers: &[],
+            bearer: true,
+            deadline,
+        }
+    }
+}
+
 pub struct Client<'a> {
     pub agent: ureq::Agent,
     pub bearer: String,

@@ -42,14 +42,7 @@ pub fn action_body() -> Value {
 pub fn action(client: &Client, endpoint: &str, vm: &Vm, deadline: Instant) -> Result<String, String> {
     let url = format!("{endpoint}{}/runCommand?api-version={API_VERSION}", vm.id);
     let body = action_body();
-    let call = Call {
-        method: "POST",
-        url: &url,
-        body: Some(&body),
-        headers: &[],
-        bearer: true,
-        deadline,
-    };
+    let call = Call::arm("POST", &url, Some(&body), deadline);
     let reply = client.send(call, &vm.id).map_err(|f| f.0)?;
     let result = match reply.status {
         200 => parse(&reply)?,
@@ -109,14 +102,7 @@ pub fn poll(
             return Err(timed_out());
         }
         std::thread::sleep(wait.max(MIN_POLL).min(left));
-        let call = Call {
-            method: "GET",
-            url,
-            body: None,
-            headers: &[],
-            bearer: true,
-            deadline,
-        };
+        let call = Call::arm("GET", url, None, deadline);
         let reply = client.send(call, "the Run Command operation").map_err(|f| f.0)?;
         if let Some(v) = done(&reply)? {
             return Ok(v);

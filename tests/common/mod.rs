@@ -116,3 +116,17 @@ pub fn nsg_list(rules: &[(&str, &str)]) -> String {
     }]))
     .unwrap()
 }
+
+/// Every file under `dir`, folders walked.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -313,6 +313,12 @@ pub fn vm_of(seen: &Seen) -> String {
     rest.split(['/', '?']).next().unwrap_or("").to_string()
 }
 
+/// The operation name of a `.../operations/<name>?...` status request.
+pub fn operation_of(seen: &Seen) -> String {
+    let rest = seen.path.split("/operations/").nth(1).unwrap_or("");
+    rest.split('?').next().unwrap_or("").to_string()
+}
+
 /// `POST .../runCommand` accepted: 202 with `Azure-AsyncOperation` and `Location` naming operation `op`.
 pub fn run_command_accepted(seen: &Seen, op: &str) -> Answer {
     let ops = format!(
