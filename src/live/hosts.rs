@@ -17,7 +17,7 @@ use serde_json::Value;
 use super::managed::{self, Container};
 use super::request::Client;
 use super::runcommand::{self, cut};
-use super::{Concerns, Failure};
+use super::{Concerns, Failure, Progress};
 
 /// At most this many VMs run the collector at the same time.
 pub const MAX_PARALLEL: usize = 8;
@@ -98,7 +98,8 @@ fn folder_name(name: &str) -> String {
 }
 
 /// Collect from every VM, at most [`MAX_PARALLEL`] at a time; the outcomes come back in `vms` order.
-pub fn collect(client: &Client, plan: &Plan, vms: &[Vm], dir: &Path) -> Gathered {
+/// Each VM done counts on `progress`.
+pub fn collect(client: &Client, plan: &Plan, vms: &[Vm], dir: &Path, progress: &Progress) -> Gathered {
     let schema: Value = serde_json::from_str(SCHEMA).expect("the embedded schema is valid JSON");
     let validator = jsonschema::validator_for(&schema).expect("the embedded schema compiles");
     let mut taken = HashSet::new();
@@ -115,6 +116,7 @@ pub fn collect(client: &Client, plan: &Plan, vms: &[Vm], dir: &Path) -> Gathered
             name
         })
         .collect();
+    progress.hosts(vms.len());
     let next = AtomicUsize::new(0);
     let done = Mutex::new(Vec::new());
     std::thread::scope(|s| {
@@ -123,6 +125,7 @@ pub fn collect(client: &Client, plan: &Plan, vms: &[Vm], dir: &Path) -> Gathered
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(vm) = vms.get(i) else { break };
                 let outcome = one(client, plan, vm, &folders[i], dir, &validator);
+                progress.host_done();
                 done.lock().unwrap_or_else(|e| e.into_inner()).push((i, outcome));
             });
         }

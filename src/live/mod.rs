@@ -162,7 +162,7 @@ pub fn collect(args: &LiveArgs, progress: &Progress) -> Result<Collected, Error>
             timeout: args.host_timeout,
             container: container.as_ref(),
         };
-        let gathered = hosts::collect(&client, &plan, &hosts::windows_vms(&files), &dir);
+        let gathered = hosts::collect(&client, &plan, &hosts::windows_vms(&files), &dir, progress);
         // First, as an offline scan of the folder walks them (`hosts/` before `resource-graph-*`): the same
         // report either way.
         host_files = gathered.files.len();

@@ -1,7 +1,6 @@
 //! The progress of a live scan on stderr (indicatif): subscriptions listed, scopes done of all, pages and
-//! resources read. Shown only when asked for and stderr is a terminal (`scan` passes `!--quiet` and
-//! `IsTerminal`); hidden, every call only counts. Other collectors (hosts through Run Command) call the same
-//! `scopes` / `scope_started` / `page` / `scope_done`: a host is one more scope.
+//! resources read, hosts done of all (Run Command). Shown only when asked for and stderr is a terminal
+//! (`scan` passes `!--quiet` and `IsTerminal`); hidden, every call only counts.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -17,6 +16,8 @@ pub struct Counts {
     pub scopes_total: u64,
     pub pages: u64,
     pub resources: u64,
+    pub hosts_done: u64,
+    pub hosts_total: u64,
 }
 
 /// A progress display; `Sync`, so parallel collectors can share one.
@@ -28,6 +29,8 @@ pub struct Progress {
     total: AtomicU64,
     pages: AtomicU64,
     resources: AtomicU64,
+    hosts_done: AtomicU64,
+    hosts_total: AtomicU64,
     /// The scope being read, shown first.
     current: Mutex<String>,
 }
@@ -68,6 +71,8 @@ impl Progress {
             total: AtomicU64::new(0),
             pages: AtomicU64::new(0),
             resources: AtomicU64::new(0),
+            hosts_done: AtomicU64::new(0),
+            hosts_total: AtomicU64::new(0),
             current: Mutex::new(String::new()),
         };
         progress.draw();
@@ -84,7 +89,7 @@ impl Progress {
         self.draw();
     }
 
-    /// `n` more scopes (subscriptions, batches, management groups, hosts) will be read.
+    /// `n` more scopes (subscriptions, batches, management groups) will be read.
     pub fn scopes(&self, n: usize) {
         self.total.fetch_add(n as u64, Ordering::Relaxed);
         self.draw();
@@ -114,6 +119,18 @@ impl Progress {
         self.draw();
     }
 
+    /// The host evidence of `n` VMs will be collected (Run Command).
+    pub fn hosts(&self, n: usize) {
+        self.hosts_total.fetch_add(n as u64, Ordering::Relaxed);
+        self.draw();
+    }
+
+    /// One VM's host evidence was collected, or could not be.
+    pub fn host_done(&self) {
+        self.hosts_done.fetch_add(1, Ordering::Relaxed);
+        self.draw();
+    }
+
     /// The last state stays on the terminal as one line (cleared when nothing was counted); nothing moves
     /// after this.
     pub fn finish(&self) {
@@ -136,10 +153,13 @@ impl Progress {
             scopes_total: self.total.load(Ordering::Relaxed),
             pages: self.pages.load(Ordering::Relaxed),
             resources: self.resources.load(Ordering::Relaxed),
+            hosts_done: self.hosts_done.load(Ordering::Relaxed),
+            hosts_total: self.hosts_total.load(Ordering::Relaxed),
         }
     }
 
-    /// `subscriptions 3 · scopes 1/2 · pages 4 · resources 1,234` (no subscriptions part before a listing).
+    /// `subscriptions 3 · scopes 1/2 · pages 4 · resources 1,234 · hosts 2/5` (no subscriptions part before a
+    /// listing, no hosts part without host evidence).
     fn line(&self) -> String {
         let c = self.counts();
         let mut parts = Vec::new();
@@ -149,6 +169,9 @@ impl Progress {
         parts.push(format!("scopes {}/{}", c.scopes_done, c.scopes_total));
         parts.push(format!("pages {}", thousands(c.pages)));
         parts.push(format!("resources {}", thousands(c.resources)));
+        if c.hosts_total > 0 {
+            parts.push(format!("hosts {}/{}", c.hosts_done, c.hosts_total));
+        }
         parts.join(" · ")
     }
 
@@ -213,9 +236,28 @@ mod tests {
                 scopes_done: 2,
                 scopes_total: 2,
                 pages: 2,
-                resources: 1234
+                resources: 1234,
+                hosts_done: 0,
+                hosts_total: 0,
             }
         );
+    }
+
+    #[test]
+    fn hosts_are_counted_once_there_are_any() {
+        let term = InMemoryTerm::new(4, 160);
+        let progress = Progress::to_term(term.clone());
+        progress.scopes(1);
+        progress.scope_done();
+        progress.hosts(3);
+        progress.host_done();
+        assert!(
+            term.contents()
+                .contains("scopes 1/1 · pages 0 · resources 0 · hosts 1/3"),
+            "{}",
+            term.contents()
+        );
+        assert_eq!((progress.counts().hosts_done, progress.counts().hosts_total), (1, 3));
     }
 
     #[test]
