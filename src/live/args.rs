@@ -23,8 +23,8 @@ pub struct LiveArgs {
     /// warning), up to 1,000 in one Resource Graph query.
     #[arg(long, group = "live-scope", conflicts_with = "subscription")]
     pub all_subscriptions: bool,
-    /// Where the token comes from; auto takes the first of token, env, workload-identity, cli,
-    /// managed-identity that works.
+    /// Where the token comes from; auto takes the first of token, env, workload-identity,
+    /// azure-pipelines, cli, managed-identity that works.
     #[arg(long, requires = "live-scope", value_enum, default_value_t, value_name = "SOURCE")]
     pub auth: Auth,
     /// The Azure cloud: management endpoint, token authority and audience.
