@@ -220,6 +220,7 @@ impl Builder {
             add_default_rules(nsg);
         }
         self.index_vm_nics();
+        self.index_peers();
         for (key, vm) in &self.env.vms {
             self.env
                 .vm_by_host
@@ -248,6 +249,27 @@ impl Builder {
             nics.dedup();
         }
         env.nics_of_vm = index;
+    }
+
+    /// The connected peers of each VNet: a peering names its remote VNet, and the remote is peered back.
+    fn index_peers(&mut self) {
+        let mut index: BTreeMap<Key, Vec<Key>> = BTreeMap::new();
+        for (key, vnet) in &self.env.vnets {
+            for remote in vnet
+                .peerings
+                .iter()
+                .filter(|p| p.is_connected())
+                .filter_map(|p| p.remote.key())
+            {
+                index.entry(key.clone()).or_default().push(remote.clone());
+                index.entry(remote).or_default().push(key.clone());
+            }
+        }
+        for peers in index.values_mut() {
+            peers.sort();
+            peers.dedup();
+        }
+        self.env.peers_of_vnet = index;
     }
 }
 

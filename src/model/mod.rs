@@ -153,6 +153,9 @@ pub struct Environment {
     pub domain_services: BTreeMap<Key, DomainService>,
     /// NICs of each VM in the inventory (listed by the VM or naming it), built once after ingest.
     pub nics_of_vm: BTreeMap<Key, Vec<Key>>,
+    /// The VNets each VNet is peered with and connected to, from either side's peering, built once after
+    /// ingest (every VNet asking every other grew with VNets x peerings).
+    pub peers_of_vnet: BTreeMap<Key, Vec<Key>>,
     /// Each VM by its upper-cased host name (computer name, else VM name), built once after ingest so that
     /// joining hosts to VMs costs a lookup, not a scan of every VM.
     pub vm_by_host: BTreeMap<String, Key>,

@@ -71,24 +71,5 @@ pub fn missing_evidence(meta: &'static RuleMeta, host: &Host, file: EvidenceFile
 
 /// VNets peered with this one (declared on either side) whose peering is connected or has no state.
 pub fn peers(env: &Environment, vnet: &Key) -> Vec<Key> {
-    let mut out: Vec<Key> = Vec::new();
-    if let Some(v) = env.vnets.get(vnet) {
-        out.extend(
-            v.peerings
-                .iter()
-                .filter(|p| p.is_connected())
-                .filter_map(|p| p.remote.key()),
-        );
-    }
-    for (k, v) in &env.vnets {
-        if v.peerings
-            .iter()
-            .any(|p| p.is_connected() && p.remote.key().as_ref() == Some(vnet))
-        {
-            out.push(k.clone());
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
+    env.peers_of_vnet.get(vnet).cloned().unwrap_or_default()
 }

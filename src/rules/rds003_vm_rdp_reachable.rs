@@ -1,6 +1,8 @@
 //! RDS003: effective path analysis. 3389 reaches the VM from the internet through a public IP on its NIC
 //! or a public load balancer rule, and every NSG on the path (subnet, then NIC) lets it in.
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 
 use super::common::{missing_nics, vm_nics};
@@ -29,8 +31,72 @@ declare_rule!(Rds003, RuleMeta {
 });
 
 fn check(env: &Environment, out: &mut Outcomes) {
-    let results: Vec<Outcomes> = env.vms.par_iter().map(|(_, vm)| check_vm(env, vm)).collect();
+    let lbs = LbIndex::new(env);
+    let results: Vec<Outcomes> = env.vms.par_iter().map(|(_, vm)| check_vm(env, &lbs, vm)).collect();
     results.into_iter().for_each(|o| out.extend(o));
+}
+
+/// A load balancer rule by its place: (load balancer in `env.load_balancers` order, rule in its list).
+type RulePlace = (usize, usize);
+
+/// Which load balancer rules may forward to an ipConfiguration, found once per evaluation (every VM asking
+/// every rule grew with VMs x rules). A superset: [`targets`] still decides each candidate.
+struct LbIndex<'e> {
+    lbs: Vec<&'e LoadBalancer>,
+    /// By the ipConfiguration a NAT rule names, or that a pool of the same load balancer lists.
+    by_cfg: HashMap<Key, Vec<RulePlace>>,
+    /// By the rule's own ID (a NIC's `loadBalancerInboundNatRules`).
+    by_rule: HashMap<Key, Vec<RulePlace>>,
+    /// By a backend pool the rule sends to (a NIC's `loadBalancerBackendAddressPools`).
+    by_pool: HashMap<Key, Vec<RulePlace>>,
+}
+
+impl<'e> LbIndex<'e> {
+    fn new(env: &'e Environment) -> Self {
+        let mut index = Self {
+            lbs: env.load_balancers.values().collect(),
+            by_cfg: HashMap::new(),
+            by_rule: HashMap::new(),
+            by_pool: HashMap::new(),
+        };
+        for (l, lb) in index.lbs.iter().enumerate() {
+            for (r, rule) in lb.rules.iter().enumerate() {
+                let place = (l, r);
+                if let Some(k) = rule.backend_ip_config.as_ref().and_then(Ref::key) {
+                    index.by_cfg.entry(k).or_default().push(place);
+                }
+                if let Some(id) = &rule.id {
+                    index.by_rule.entry(Key::new(id)).or_default().push(place);
+                }
+                for pool_key in rule.backend_pools.iter().filter_map(Ref::key) {
+                    index.by_pool.entry(pool_key.clone()).or_default().push(place);
+                    let pools = lb.backend_pools.iter();
+                    let members = pools.filter(|p| p.id.as_deref().map(Key::new).as_ref() == Some(&pool_key));
+                    for cfg in members.flat_map(|p| p.ip_configs.iter().filter_map(Ref::key)) {
+                        index.by_cfg.entry(cfg).or_default().push(place);
+                    }
+                }
+            }
+        }
+        index
+    }
+
+    /// The rules that may forward to `cfg`, in load balancer and rule order.
+    fn candidates(&self, cfg: &IpConfig) -> Vec<(&'e LoadBalancer, &'e LbRule)> {
+        let from = |map: &HashMap<Key, Vec<RulePlace>>, refs: &mut dyn Iterator<Item = Key>| -> Vec<RulePlace> {
+            refs.filter_map(|k| map.get(&k)).flatten().copied().collect()
+        };
+        let mut places = from(&self.by_cfg, &mut cfg.id.as_deref().map(Key::new).into_iter());
+        places.extend(from(&self.by_rule, &mut cfg.nat_rules.iter().filter_map(Ref::key)));
+        places.extend(from(&self.by_pool, &mut cfg.backend_pools.iter().filter_map(Ref::key)));
+        places.sort_unstable();
+        places.dedup();
+        places
+            .into_iter()
+            .map(|(l, r)| (self.lbs[l], &self.lbs[l].rules[r]))
+            .filter(|(lb, rule)| targets(lb, rule, cfg))
+            .collect()
+    }
 }
 
 /// A way in from the internet to one ipConfiguration.
@@ -50,7 +116,7 @@ type Pointed = (String, Option<Origin>);
 /// Why something could not be decided, and the unresolved value to point at (if that is the reason).
 type Unknown = Pointed;
 
-fn check_vm(env: &Environment, vm: &Vm) -> Outcomes {
+fn check_vm(env: &Environment, lbs: &LbIndex<'_>, vm: &Vm) -> Outcomes {
     let mut out = Outcomes::default();
     let subject = || Subject::resource(&vm.meta.id);
     let mut open_paths: Vec<(Entry, String, Vec<Pointed>)> = Vec::new();
@@ -60,7 +126,7 @@ fn check_vm(env: &Environment, vm: &Vm) -> Outcomes {
     }
     for (_, nic) in vm_nics(env, vm) {
         for cfg in &nic.ip_configs {
-            let entries = entries(env, nic, cfg);
+            let entries = entries(env, lbs, nic, cfg);
             if entries.is_empty() {
                 continue;
             }
@@ -128,7 +194,7 @@ fn check_vm(env: &Environment, vm: &Vm) -> Outcomes {
 
 /// The public ways in to one ipConfiguration: its own public IP, and public load balancer rules whose
 /// backend port covers 3389 and whose backend is this ipConfiguration.
-fn entries(env: &Environment, nic: &Nic, cfg: &IpConfig) -> Vec<Entry> {
+fn entries(env: &Environment, lbs: &LbIndex<'_>, nic: &Nic, cfg: &IpConfig) -> Vec<Entry> {
     let mut out = Vec::new();
     if let Some(r) = &cfg.public_ip {
         // A public IP not in the inventory (or whose reference is unresolved): its SKU is unknown, so a path
@@ -157,26 +223,24 @@ fn entries(env: &Environment, nic: &Nic, cfg: &IpConfig) -> Vec<Entry> {
             port_unknown: None,
         });
     }
-    for lb in env.load_balancers.values() {
-        for rule in lb.rules.iter().filter(|r| targets(lb, r, cfg)) {
-            let port_unknown = match lb.forwards_rdp(rule) {
-                Ok(false) => continue,
-                Ok(true) => None,
-                Err(unknown) => Some(unknown.clone()),
-            };
-            out.push(Entry {
-                describe: format!("{} -> NIC {} / {}", lb.describe_rule(rule), nic.meta.name, cfg.name),
-                // An unresolved protocol is tried in its widest form (the entry is then undecided anyway).
-                transports: rule.protocol.as_ref().map_or(Transport::ALL.to_vec(), |p| p.transports().collect()),
-                origin: rule.fields.child("backendPort"),
-                no_nsg: Some(if lb.is_standard() {
-                    NoNsgPolicy::Closed
-                } else {
-                    NoNsgPolicy::Open
-                }),
-                port_unknown,
-            });
-        }
+    for (lb, rule) in lbs.candidates(cfg) {
+        let port_unknown = match lb.forwards_rdp(rule) {
+            Ok(false) => continue,
+            Ok(true) => None,
+            Err(unknown) => Some(unknown.clone()),
+        };
+        out.push(Entry {
+            describe: format!("{} -> NIC {} / {}", lb.describe_rule(rule), nic.meta.name, cfg.name),
+            // An unresolved protocol is tried in its widest form (the entry is then undecided anyway).
+            transports: rule.protocol.as_ref().map_or(Transport::ALL.to_vec(), |p| p.transports().collect()),
+            origin: rule.fields.child("backendPort"),
+            no_nsg: Some(if lb.is_standard() {
+                NoNsgPolicy::Closed
+            } else {
+                NoNsgPolicy::Open
+            }),
+            port_unknown,
+        });
     }
     out
 }
