@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::common::{missing_nics, peers, vm_nics};
 use super::{Outcomes, RuleMeta};
 use crate::finding::{Finding, NotEvaluated, Severity, Subject};
-use crate::model::{Environment, Key, Os, Vm};
+use crate::model::{Bastion, Environment, Key, Os, Ref, Vm};
 
 declare_rule!(
     Rds004,
@@ -64,8 +64,9 @@ fn check(env: &Environment, out: &mut Outcomes) {
                 );
                 NotEvaluated::new(&META, subject(), reason, Some(vm.meta.origin.clone()))
             })),
-            Served::No => out.findings.push(
-                Finding::new(
+            Served::No => {
+                let peered = peers(env, &vnet_key);
+                let mut finding = Finding::new(
                     &META,
                     subject(),
                     vnet.meta.origin.child("name"),
@@ -78,14 +79,22 @@ fn check(env: &Environment, out: &mut Outcomes) {
                 .evidence("vms", names.join(", "), None)
                 .evidence(
                     "peered vnets",
-                    peers(env, &vnet_key)
-                        .iter()
-                        .map(Key::as_str)
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    peered.iter().map(Key::as_str).collect::<Vec<_>>().join(", "),
                     None,
-                ),
-            ),
+                );
+                // A Developer-SKU Bastion next door looks like coverage and is not: say why.
+                for b in developer_bastions_in(env, &peered) {
+                    finding = finding.evidence(
+                        "developer bastion",
+                        format!(
+                            "{} (Developer SKU) serves only its own VNet: peering is not supported for that SKU",
+                            b.meta.name
+                        ),
+                        Some(b.meta.origin.clone()),
+                    );
+                }
+                out.findings.push(finding);
+            }
         }
     }
 }
@@ -140,6 +149,14 @@ fn vnets_to_judge(env: &Environment) -> (BTreeMap<Key, VnetVms<'_>>, Unplaced<'_
         }
     }
     (out, unplaced)
+}
+
+/// The Developer-SKU Bastions of these VNets.
+fn developer_bastions_in<'e>(env: &'e Environment, vnets: &[Key]) -> impl Iterator<Item = &'e Bastion> {
+    let vnets = vnets.to_vec();
+    env.bastions
+        .values()
+        .filter(move |b| b.vnet.as_ref().and_then(Ref::key).is_some_and(|k| vnets.contains(&k)))
 }
 
 enum Served {
