@@ -83,12 +83,14 @@ impl<'e> LbIndex<'e> {
 
     /// The rules that may forward to `cfg`, in load balancer and rule order.
     fn candidates(&self, cfg: &IpConfig) -> Vec<(&'e LoadBalancer, &'e LbRule)> {
-        let from = |map: &HashMap<Key, Vec<RulePlace>>, refs: &mut dyn Iterator<Item = Key>| -> Vec<RulePlace> {
-            refs.filter_map(|k| map.get(&k)).flatten().copied().collect()
-        };
-        let mut places = from(&self.by_cfg, &mut cfg.id.as_deref().map(Key::new).into_iter());
-        places.extend(from(&self.by_rule, &mut cfg.nat_rules.iter().filter_map(Ref::key)));
-        places.extend(from(&self.by_pool, &mut cfg.backend_pools.iter().filter_map(Ref::key)));
+        let own = cfg.id.as_deref().map(Key::new).into_iter();
+        let mut places: Vec<RulePlace> = own
+            .filter_map(|k| self.by_cfg.get(&k))
+            .chain(cfg.nat_rules.iter().filter_map(Ref::key).filter_map(|k| self.by_rule.get(&k)))
+            .chain(cfg.backend_pools.iter().filter_map(Ref::key).filter_map(|k| self.by_pool.get(&k)))
+            .flatten()
+            .copied()
+            .collect();
         places.sort_unstable();
         places.dedup();
         places
