@@ -152,11 +152,11 @@ fn vnets_to_judge(env: &Environment) -> (BTreeMap<Key, VnetVms<'_>>, Unplaced<'_
 }
 
 /// The Developer-SKU Bastions of these VNets.
-fn developer_bastions_in<'e>(env: &'e Environment, vnets: &[Key]) -> impl Iterator<Item = &'e Bastion> {
-    let vnets = vnets.to_vec();
+fn developer_bastions_in<'e>(env: &'e Environment, vnets: &[Key]) -> Vec<&'e Bastion> {
     env.bastions
         .values()
-        .filter(move |b| b.vnet.as_ref().and_then(Ref::key).is_some_and(|k| vnets.contains(&k)))
+        .filter(|b| b.vnet.as_ref().and_then(Ref::key).is_some_and(|k| vnets.contains(&k)))
+        .collect()
 }
 
 enum Served {
